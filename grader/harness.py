@@ -1,0 +1,83 @@
+"""The API an exercise's ``harness.py`` is written against.
+
+A harness is instructor code that runs *inside the sandboxed child*, next to the student's
+module: it builds what the student's function needs (an opaque function ``f``, a model, an
+optimizer), calls the student's code, and turns what comes back into plain data. Entries are
+called by name from the trusted side with plain-data keyword arguments and must return plain
+data (see ``grader.sandbox.protocol``). Everything an entry returns is untrusted: the checks in
+the trusted process recompute what they can.
+
+The same harness module is also imported by the trusted process, so that tests can rebuild
+exactly the function the student was handed (from the same plain-data parameters) and compute
+the reference with ``torch.autograd``. Nothing of the student's runs there.
+
+This module is imported by the sandbox zygote: it imports nothing of the grader.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+
+def entry(function):
+    """Mark a harness function as callable from the trusted side by its name."""
+    function.grader_entry = True
+    return function
+
+
+def is_entry(obj) -> bool:
+    return callable(obj) and getattr(obj, "grader_entry", False) is True
+
+
+class NotPlainData(Exception):
+    """The student's function returned something the harness cannot turn into plain data."""
+
+
+def describe_type(value) -> str:
+    kind = type(value)
+    return kind.__qualname__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"
+
+
+def as_number(value):
+    """A student's scalar answer as plain data, without trusting the object's own methods.
+
+    Exact ``float``/``int``/``bool`` pass through; an exact ``torch.Tensor`` with one element is
+    read with ``Tensor.item`` taken from the class (a subclass is refused before any of its
+    methods run). Returns ``(number, kind)`` where kind names what the student returned.
+    """
+    import torch
+
+    kind = type(value)
+    if kind is float or kind is int:
+        return value, kind.__name__
+    if kind is torch.Tensor:
+        if torch.Tensor.numel(value) != 1:
+            raise NotPlainData(f"returned a tensor of shape {tuple(value.shape)}, expected one number")
+        return torch.Tensor.item(torch.Tensor.detach(value)), "tensor"
+    raise NotPlainData(f"returned a {describe_type(value)}, expected a Python float")
+
+
+def as_tensor(value):
+    """A student's tensor answer as a plain, detached CPU tensor; refuses subclasses."""
+    import torch
+
+    if type(value) is not torch.Tensor:
+        raise NotPlainData(f"returned a {describe_type(value)}, expected a torch.Tensor")
+    return torch.Tensor.detach(value).clone()
+
+
+class WarningLog:
+    """Collect the warnings raised during a block as plain strings (category: message)."""
+
+    def __init__(self):
+        self.messages: list[str] = []
+        self._catcher = warnings.catch_warnings(record=True)
+
+    def __enter__(self):
+        self._records = self._catcher.__enter__()
+        warnings.simplefilter("always")
+        return self
+
+    def __exit__(self, *exc):
+        self.messages = [f"{w.category.__name__}: {w.message}" for w in self._records][:20]
+        return self._catcher.__exit__(*exc)

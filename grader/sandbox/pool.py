@@ -1,0 +1,331 @@
+"""The trusted side of the sandbox: start the zygote, ask it for children, supervise them.
+
+``Zygote`` starts the untrusted zygote process (``python -I`` with a clean environment) and
+talks to it over a unix socket pair. ``Zygote.call`` runs one harness entry in a fresh confined
+child and returns a ``CallOutcome``: whatever the child did (crashed, hung, exited early, flooded
+its output, wrote garbage on its result pipe), the outcome says so and nothing is raised.
+
+Deadlines and output caps are enforced here: the child's whole process group is killed at the
+wall-clock limit, and output past the cap is read and discarded (a chatty but correct solution's
+``print`` never fails).
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import selectors
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from grader.sandbox import protocol
+
+MAX_CONTROL_BYTES = 1 << 20
+ENV_KEEP = ("PATH", "LANG", "LC_ALL", "TZ", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "SYSTEMROOT")
+
+
+class SandboxError(Exception):
+    """The sandbox itself could not be started or stopped answering (not a student's fault)."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What a child may use. Units are in the names."""
+
+    wall_seconds: float = 10.0
+    cpu_seconds: int = 5
+    memory_mb: int = 1024
+    file_size_mb: int = 16
+    open_files: int = 256
+    output_kb: int = 64
+    result_mb: int = 64
+
+    def as_dict(self) -> dict:
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+
+
+@dataclass
+class CallOutcome:
+    """What happened to one call in one child, as plain data for the checks and the report.
+
+    status: ``ok`` (value holds the decoded result), ``raised`` (the student's code or the
+    harness raised; ``error`` describes it, ``phase`` says import, call or encode), ``timeout``,
+    ``crashed`` (the child died or exited without a result), ``protocol`` (the child wrote
+    something that is not a valid frame), or ``too_large`` (the result exceeded its cap).
+    """
+
+    status: str
+    value: object = None
+    phase: str | None = None
+    error: dict | None = None
+    stdout: str = ""
+    stderr: str = ""
+    output_truncated: bool = False
+    duration: float = 0.0
+    exit: dict = field(default_factory=dict)
+    layers: dict = field(default_factory=dict)
+    detail: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+
+class Zygote:
+    """A running zygote process and the thread that reads its control channel."""
+
+    def __init__(self, harnesses: dict[str, Path], python: str | None = None):
+        self._ids = iter(range(1, 1 << 62))
+        self._lock = threading.Lock()
+        self._spawned: dict[int, queue.Queue] = {}
+        self._exits: dict[int, queue.Queue] = {}
+        self._ready: queue.Queue = queue.Queue()
+        self._closed = False
+        self.info: dict = {}
+        self._log = tempfile.TemporaryFile()
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        self._socket = ours
+        package_root = str(Path(__file__).resolve().parents[2])
+        boot = (
+            "import sys; sys.path.insert(0, sys.argv[1]); "
+            "from grader.sandbox import zygote; zygote.main()"
+        )
+        try:
+            self._process = subprocess.Popen(
+                [python or sys.executable, "-I", "-c", boot, package_root],
+                stdin=theirs.fileno(),
+                stdout=self._log,
+                stderr=self._log,
+                env=clean_environment(),
+                close_fds=True,
+                start_new_session=True,
+            )
+        except OSError as exc:
+            raise SandboxError(f"could not start the sandbox zygote: {exc}") from None
+        finally:
+            theirs.close()
+        self._send({"kind": "init", "harnesses": {k: str(v) for k, v in harnesses.items()}})
+        self._reader = threading.Thread(target=self._read_control, daemon=True)
+        self._reader.start()
+
+    # ---------------------------------------------------------------- lifecycle
+
+    def wait_ready(self, timeout: float = 60.0) -> dict:
+        if not self.info:
+            try:
+                message = self._ready.get(timeout=timeout)
+            except queue.Empty:
+                raise SandboxError("the sandbox zygote did not start in time") from None
+            if message is None:
+                raise SandboxError(f"the sandbox zygote failed to start: {self.log_tail()}")
+            self.info = message
+        return self.info
+
+    def close(self) -> None:
+        self._closed = True
+        try:
+            self._socket.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self._socket.close()
+        try:
+            self._process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            os.killpg(self._process.pid, signal.SIGKILL)
+            self._process.wait()
+        self._log.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def log_tail(self, limit: int = 2000) -> str:
+        try:
+            self._log.seek(0)
+            return self._log.read().decode(errors="replace")[-limit:].strip()
+        except (OSError, ValueError):
+            return ""
+
+    # ---------------------------------------------------------------- calls
+
+    def call(self, request: dict, limits: Limits) -> CallOutcome:
+        """Run ``request`` (module_name, module_file, files, harness, entry, args) in a child."""
+        self.wait_ready()
+        started = time.monotonic()
+        request_id = next(self._ids)
+        spawned: queue.Queue = queue.Queue()
+        with self._lock:
+            self._spawned[request_id] = spawned
+        self._send({**request, "id": request_id, "limits": limits.as_dict()})
+        try:
+            reply = spawned.get(timeout=30)
+        except queue.Empty:
+            raise SandboxError("the sandbox zygote stopped answering") from None
+        if reply is None:
+            raise SandboxError(f"the sandbox zygote died: {self.log_tail()}")
+        pid, fds = reply
+        with self._lock:
+            exited = self._exits.setdefault(pid, queue.Queue())
+        outcome = supervise(pid, fds, limits, started)
+        try:
+            outcome.exit = exited.get(timeout=max(0.5, started + limits.wall_seconds - time.monotonic()))
+        except queue.Empty:
+            kill_group(pid)
+            outcome.exit = exited.get(timeout=10)
+        with self._lock:
+            self._exits.pop(pid, None)
+        if outcome.status == "crashed":
+            outcome.detail = describe_exit(outcome.exit, limits) + outcome.detail
+        outcome.duration = time.monotonic() - started
+        return outcome
+
+    # ---------------------------------------------------------------- control channel
+
+    def _send(self, message: dict) -> None:
+        try:
+            self._socket.sendall(protocol.pack_frame(protocol.encode(message)))
+        except OSError as exc:
+            raise SandboxError(f"the sandbox zygote is gone: {exc}; {self.log_tail()}") from None
+
+    def _read_control(self) -> None:
+        reader = protocol.FrameReader(MAX_CONTROL_BYTES)
+        fds: list[int] = []
+        try:
+            while True:
+                data, new_fds, _flags, _addr = socket.recv_fds(self._socket, 1 << 16, 16)
+                fds.extend(new_fds)
+                if not data:
+                    break
+                for payload in reader.feed(data):
+                    message = protocol.decode(payload)
+                    self._dispatch(message, fds)
+        except (OSError, protocol.ProtocolError, EOFError):
+            pass
+        finally:
+            self._ready.put(None)
+            with self._lock:
+                for waiting in self._spawned.values():
+                    waiting.put(None)
+                for waiting in self._exits.values():
+                    waiting.put({"lost": True})
+
+    def _dispatch(self, message: dict, fds: list[int]) -> None:
+        kind = message.get("kind")
+        if kind == "ready":
+            self._ready.put(message)
+        elif kind == "spawned":
+            taken, fds[:] = fds[:3], fds[3:]
+            with self._lock:
+                self._spawned.pop(message["id"]).put((message["pid"], taken))
+        elif kind == "exit":
+            with self._lock:
+                self._exits.setdefault(message["pid"], queue.Queue()).put(message)
+
+
+def clean_environment() -> dict:
+    """The zygote's environment: what the interpreter needs, one thread per library, no secrets."""
+    env = {key: os.environ[key] for key in ENV_KEEP if key in os.environ}
+    env.update(OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1",
+               PYTHONDONTWRITEBYTECODE="1", PYTHONHASHSEED="0")
+    return env
+
+
+def supervise(pid: int, fds: list[int], limits: Limits, started: float) -> CallOutcome:
+    """Drain the child's pipes until they close or the deadline passes."""
+    result_fd, out_fd, err_fd = fds
+    deadline = started + limits.wall_seconds
+    cap = limits.output_kb * 1024
+    frames = protocol.FrameReader(limits.result_mb << 20)
+    captured = {out_fd: bytearray(), err_fd: bytearray()}
+    truncated = False
+    messages: list[dict] = []
+    failure: tuple[str, str] | None = None
+    selector = selectors.DefaultSelector()
+    for fd in fds:
+        os.set_blocking(fd, False)
+        selector.register(fd, selectors.EVENT_READ)
+    try:
+        while selector.get_map() and failure is None:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                failure = ("timeout", f"it ran longer than the {limits.wall_seconds:g} s limit")
+                break
+            for key, _ in selector.select(remaining):
+                try:
+                    data = os.read(key.fd, 1 << 16)
+                except BlockingIOError:
+                    continue
+                if not data:
+                    selector.unregister(key.fd)
+                elif key.fd == result_fd:
+                    try:
+                        messages.extend(protocol.decode(p) for p in frames.feed(data))
+                    except protocol.ProtocolError as exc:
+                        status = "too_large" if "exceeds the cap" in str(exc) else "protocol"
+                        failure = (status, str(exc))
+                else:
+                    room = cap - len(captured[key.fd])
+                    captured[key.fd] += data[: max(room, 0)]
+                    truncated = truncated or len(data) > room
+    finally:
+        selector.close()
+        for fd in fds:
+            os.close(fd)
+    if failure is not None:
+        kill_group(pid)
+    outcome = interpret(messages, frames.pending, failure)
+    outcome.stdout = captured[out_fd].decode(errors="replace")
+    outcome.stderr = captured[err_fd].decode(errors="replace")
+    outcome.output_truncated = truncated
+    return outcome
+
+
+def interpret(messages: list, pending: bool, failure) -> CallOutcome:
+    """Turn the child's frames into an outcome; anything off the protocol fails closed."""
+    if failure is not None:
+        return CallOutcome(status=failure[0], detail=failure[1])
+    if pending:
+        return CallOutcome(status="protocol", detail="its result was cut off mid-message")
+    stages = [m.get("stage") if isinstance(m, dict) else None for m in messages]
+    if stages[:1] != ["ready"]:
+        return CallOutcome(status="crashed", detail="" if not stages else "; it wrote an unexpected message")
+    layers = messages[0].get("layers") if isinstance(messages[0].get("layers"), dict) else {}
+    if stages == ["ready"]:
+        return CallOutcome(status="crashed", layers=layers, detail=" before returning a result")
+    if stages != ["ready", "result"]:
+        return CallOutcome(status="protocol", layers=layers, detail="it wrote more than one result")
+    result = messages[1]
+    if result.get("ok") is True and set(result) == {"stage", "ok", "value"}:
+        return CallOutcome(status="ok", value=result["value"], layers=layers)
+    error = result.get("error")
+    if result.get("ok") is False and isinstance(error, dict) and result.get("phase") in ("import", "call", "encode"):
+        return CallOutcome(status="raised", phase=result["phase"], error=error, layers=layers)
+    return CallOutcome(status="protocol", layers=layers, detail="its result message is malformed")
+
+
+def describe_exit(exit_info: dict, limits: Limits) -> str:
+    sig = exit_info.get("signal")
+    if exit_info.get("lost"):
+        return "the sandbox lost track of it"
+    if sig == signal.SIGXCPU:
+        return f"it used more than {limits.cpu_seconds} s of CPU time"
+    if sig is not None:
+        name = signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else str(sig)
+        return f"it was killed by {name}"
+    return f"it exited with status {exit_info.get('code')}"
+
+
+def kill_group(pid: int) -> None:
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except OSError:
+        pass

@@ -1,0 +1,149 @@
+"""The zygote: imports torch and the harnesses once, then forks one confined child per call.
+
+Runs on the untrusted side, started by ``pool.Zygote`` as ``python -I`` with a clean
+environment, its stdin being one end of a unix socket pair (the control channel) and its stdout
+and stderr pointing away from the grader's own streams. It never runs a torch operation: a fork
+after torch has started its thread pools hangs the children.
+
+Control messages are protocol frames. The trusted side sends ``init`` (harness files to import)
+and then ``spawn`` requests; the zygote answers ``ready`` once, ``spawned`` per request (with the
+read ends of the child's result, stdout and stderr pipes attached as SCM_RIGHTS), and ``exit``
+events when it reaps a child. The zygote exits when the control channel closes, taking its
+children with it.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import select
+import shutil
+import signal
+import socket
+import sys
+import tempfile
+
+from grader.sandbox import layers, protocol
+
+CONTROL_FD = 0
+MAX_REQUEST_BYTES = 1 << 30
+
+
+def main() -> None:
+    layers.die_with_parent()
+    import torch  # noqa: F401 - paid once here, inherited by every child
+    import numpy  # noqa: F401
+
+    from grader.sandbox import child  # noqa: F401 - pre-imported so children need no lookups
+
+    control = socket.socket(fileno=CONTROL_FD)
+    control.setblocking(True)
+    init = protocol.decode(protocol.read_frame(CONTROL_FD, MAX_REQUEST_BYTES))
+    harnesses = {name: import_harness(name, path) for name, path in init["harnesses"].items()}
+    send(control, {"kind": "ready", "pid": os.getpid(), "python": sys.version.split()[0],
+                   "torch": str(torch.__version__)})
+    serve(control, harnesses)
+
+
+def import_harness(exercise_id: str, path: str):
+    name = f"grader_harness_{exercise_id}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def serve(control: socket.socket, harnesses: dict) -> None:
+    wake_r, wake_w = os.pipe()
+    os.set_blocking(wake_w, False)
+    signal.set_wakeup_fd(wake_w)
+    signal.signal(signal.SIGCHLD, lambda *_: None)
+    reader = protocol.FrameReader(MAX_REQUEST_BYTES)
+    workdirs: dict[int, str] = {}
+    try:
+        while True:
+            ready, _, _ = select.select([CONTROL_FD, wake_r], [], [])
+            if wake_r in ready:
+                os.read(wake_r, 4096)
+            reap(control, workdirs)
+            if CONTROL_FD not in ready:
+                continue
+            data = os.read(CONTROL_FD, 1 << 20)
+            if not data:
+                return
+            for payload in reader.feed(data):
+                request = protocol.decode(payload)
+                pid, workdir = spawn(control, request, harnesses, (wake_r, wake_w))
+                workdirs[pid] = workdir
+    finally:
+        for pid, workdir in workdirs.items():
+            kill_group(pid)
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+def spawn(control, request: dict, harnesses: dict, wake_fds) -> tuple[int, str]:
+    """Fork a child for one call and hand the read ends of its pipes to the trusted side."""
+    from grader.sandbox import child
+
+    workdir = tempfile.mkdtemp(prefix="grader-child-")
+    result_r, result_w = os.pipe()
+    out_r, out_w = os.pipe()
+    err_r, err_w = os.pipe()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.setsid()
+            signal.set_wakeup_fd(-1)
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+            devnull = os.open(os.devnull, os.O_RDONLY)
+            os.dup2(devnull, 0)
+            os.dup2(out_w, 1)
+            os.dup2(err_w, 2)
+            child.run(request, result_w, workdir, harnesses)
+        finally:
+            os._exit(71)
+    for fd in (result_w, out_w, err_w):
+        os.close(fd)
+    try:
+        message = protocol.pack_frame(protocol.encode({"kind": "spawned", "id": request["id"], "pid": pid}))
+        socket.send_fds(control, [message], [result_r, out_r, err_r])
+    finally:
+        for fd in (result_r, out_r, err_r):
+            os.close(fd)
+    return pid, workdir
+
+
+def reap(control, workdirs: dict) -> None:
+    while workdirs:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        kill_group(pid)  # anything the child left behind in its group goes with it
+        shutil.rmtree(workdirs.pop(pid, ""), ignore_errors=True)
+        event = {"kind": "exit", "pid": pid}
+        if os.WIFSIGNALED(status):
+            event["signal"] = os.WTERMSIG(status)
+        else:
+            event["code"] = os.waitstatus_to_exitcode(status)
+        send(control, event)
+
+
+def kill_group(pid: int) -> None:
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except OSError:
+        pass
+
+
+def send(control: socket.socket, message: dict) -> None:
+    control.sendall(protocol.pack_frame(protocol.encode(message)))
+
+
+if __name__ == "__main__":
+    main()
