@@ -16,8 +16,6 @@ This module is imported by the sandbox zygote: it imports nothing of the grader.
 
 from __future__ import annotations
 
-import warnings
-
 
 def entry(function):
     """Mark a harness function as callable from the trusted side by its name."""
@@ -64,20 +62,3 @@ def as_tensor(value):
     if type(value) is not torch.Tensor:
         raise NotPlainData(f"returned a {describe_type(value)}, expected a torch.Tensor")
     return torch.Tensor.detach(value).clone()
-
-
-class WarningLog:
-    """Collect the warnings raised during a block as plain strings (category: message)."""
-
-    def __init__(self):
-        self.messages: list[str] = []
-        self._catcher = warnings.catch_warnings(record=True)
-
-    def __enter__(self):
-        self._records = self._catcher.__enter__()
-        warnings.simplefilter("always")
-        return self
-
-    def __exit__(self, *exc):
-        self.messages = [f"{w.category.__name__}: {w.message}" for w in self._records][:20]
-        return self._catcher.__exit__(*exc)

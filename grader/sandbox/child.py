@@ -14,11 +14,13 @@ import importlib.util
 import os
 import sys
 import traceback
+import warnings
 
 from grader import harness as harness_api
 from grader.sandbox import layers, protocol
 
 MAX_TEXT = 4000
+MAX_WARNINGS = 20
 
 
 def run(request: dict, result_fd: int, workdir: str, harnesses: dict) -> None:
@@ -69,21 +71,34 @@ def result_message(request: dict, module_path: str, harnesses: dict) -> bytes:
 
     ``phase`` tells the trusted side where a failure happened: ``import`` (the student's file
     did not import), ``call`` (the entry or the student's function raised) or ``encode`` (the
-    entry returned something that is not plain data).
+    entry returned something that is not plain data). Warnings raised on the way (torch's
+    "not a leaf Tensor" among them) travel with the outcome as strings.
     """
     phase = "import"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            module = import_student(module_path, request["module_name"])
+            phase = "call"
+            entry = getattr(harnesses[request["harness"]], request["entry"])
+            if not harness_api.is_entry(entry):
+                raise LookupError(f"{request['entry']} is not a harness entry")
+            value = entry(module, **request["args"])
+            phase = "encode"
+            outcome = {"ok": True, "value": value}
+            body = protocol.encode(outcome)
+        except BaseException as exc:  # noqa: BLE001 - student code may raise anything, SystemExit too
+            outcome = {"ok": False, "phase": phase, "error": describe_exception(exc, module_path)}
+    outcome["stage"] = "result"
+    outcome["warnings"] = [describe_warning(w) for w in caught[:MAX_WARNINGS]]
+    return protocol.encode(outcome)
+
+
+def describe_warning(record) -> str:
     try:
-        module = import_student(module_path, request["module_name"])
-        phase = "call"
-        entry = getattr(harnesses[request["harness"]], request["entry"])
-        if not harness_api.is_entry(entry):
-            raise LookupError(f"{request['entry']} is not a harness entry")
-        value = entry(module, **request["args"])
-        phase = "encode"
-        return protocol.encode({"stage": "result", "ok": True, "value": value})
-    except BaseException as exc:  # noqa: BLE001 - student code may raise anything, SystemExit too
-        error = describe_exception(exc, module_path)
-        return protocol.encode({"stage": "result", "ok": False, "phase": phase, "error": error})
+        return f"{record.category.__name__}: {record.message}"[:MAX_TEXT]
+    except BaseException:  # noqa: BLE001
+        return "<unprintable warning>"
 
 
 def import_student(path: str, name: str):

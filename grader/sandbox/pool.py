@@ -25,14 +25,11 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from grader.errors import SandboxError
 from grader.sandbox import protocol
 
 MAX_CONTROL_BYTES = 1 << 20
 ENV_KEEP = ("PATH", "LANG", "LC_ALL", "TZ", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "SYSTEMROOT")
-
-
-class SandboxError(Exception):
-    """The sandbox itself could not be started or stopped answering (not a student's fault)."""
 
 
 @dataclass(frozen=True)
@@ -71,6 +68,7 @@ class CallOutcome:
     duration: float = 0.0
     exit: dict = field(default_factory=dict)
     layers: dict = field(default_factory=dict)
+    warnings: list = field(default_factory=list)
     detail: str = ""
 
     @property
@@ -304,12 +302,30 @@ def interpret(messages: list, pending: bool, failure) -> CallOutcome:
     if stages != ["ready", "result"]:
         return CallOutcome(status="protocol", layers=layers, detail="it wrote more than one result")
     result = messages[1]
-    if result.get("ok") is True and set(result) == {"stage", "ok", "value"}:
-        return CallOutcome(status="ok", value=result["value"], layers=layers)
-    error = result.get("error")
-    if result.get("ok") is False and isinstance(error, dict) and result.get("phase") in ("import", "call", "encode"):
-        return CallOutcome(status="raised", phase=result["phase"], error=error, layers=layers)
+    warnings = result.get("warnings")
+    if not (isinstance(warnings, list) and all(isinstance(w, str) for w in warnings)):
+        return CallOutcome(status="protocol", layers=layers, detail="its result message is malformed")
+    if result.get("ok") is True and set(result) == {"stage", "ok", "value", "warnings"}:
+        return CallOutcome(status="ok", value=result["value"], layers=layers, warnings=warnings)
+    if result.get("ok") is False and valid_error(result.get("error")) and result.get("phase") in PHASES:
+        return CallOutcome(status="raised", phase=result["phase"], error=result["error"],
+                           layers=layers, warnings=warnings)
     return CallOutcome(status="protocol", layers=layers, detail="its result message is malformed")
+
+
+PHASES = ("import", "call", "encode")
+ERROR_FIELDS = {"type": str, "message": str, "traceback": str, "harness": bool}
+
+
+def valid_error(error) -> bool:
+    """An error description from the child has exactly the fields, of the types, we expect."""
+    if not isinstance(error, dict) or set(error) != {*ERROR_FIELDS, "where"}:
+        return False
+    where = error["where"]
+    if where is not None and not (isinstance(where, dict) and isinstance(where.get("line"), int)
+                                  and isinstance(where.get("function"), str)):
+        return False
+    return all(isinstance(error[name], kind) for name, kind in ERROR_FIELDS.items())
 
 
 def describe_exit(exit_info: dict, limits: Limits) -> str:

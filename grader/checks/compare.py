@@ -1,0 +1,128 @@
+"""The tolerance policy: is a student's gradient the reference, to the precision it was computed in?
+
+Pure functions over values (no I/O, no sandbox). The reference is always ``torch.autograd`` in
+float64 on exactly the inputs the student received, computed in the trusted process. The policy
+(see the course's tolerance notes) passes an answer iff, for every element,
+``|g - r| <= rtol*|r| + floor`` with ``floor = max(atol_rel*max|r| + atol_abs, K*max|r32 - r|)``,
+where ``r32`` is the same reference computed in float32 (it measures how ill-conditioned the case
+is). The policy applied is the lower precision of the inputs the student got and the answer's
+dtype; a Python float counts as float32, since it may have been computed in float32.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+
+FINITE_DIFFERENCE_THRESHOLD = 1e-11
+
+
+@dataclass(frozen=True)
+class Policy:
+    name: str
+    rtol: float
+    atol_rel: float
+    atol_abs: float
+    k: float | None  # weight of the float32 reference's own error, None: not used
+
+
+FLOAT64 = Policy("float64", rtol=1e-7, atol_rel=1e-9, atol_abs=1e-12, k=None)
+FLOAT32 = Policy("float32", rtol=1e-4, atol_rel=1e-5, atol_abs=1e-7, k=50.0)
+
+
+def policy_for(*values) -> Policy:
+    """The policy for the lowest precision among tensors, dtypes and Python numbers given."""
+    for value in values:
+        dtype = value if isinstance(value, torch.dtype) else getattr(value, "dtype", None)
+        if dtype is None or dtype != torch.float64:
+            return FLOAT32
+    return FLOAT64
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The verdict on one tensor. ``reason``: ok, shape, nonfinite, or value."""
+
+    passed: bool
+    reason: str
+    normwise_error: float = 0.0  # max|g-r| / max|r|; absolute max|g-r| when r is all zeros
+    relative: bool = True
+    worst_index: tuple[int, ...] = ()
+    got_at_worst: float = 0.0
+    expected_at_worst: float = 0.0
+    policy: str = ""
+    finite_differences: bool = False  # passes in float64 but is suspiciously inexact
+
+    def details(self) -> dict:
+        return {
+            "normwise_error": self.normwise_error,
+            "error_is_relative": self.relative,
+            "worst_index": list(self.worst_index),
+            "policy": self.policy,
+        }
+
+    def describe(self, what: str = "the gradient") -> str:
+        if self.reason == "shape":
+            return f"{what} has the wrong shape"
+        at = f" at index {list(self.worst_index)}" if self.worst_index else ""
+        if self.reason == "nonfinite":
+            return f"{what} contains NaN or Inf{at} where the correct value is finite"
+        kind = "relative" if self.relative else "absolute"
+        return (
+            f"{what} is off{at}: expected {self.expected_at_worst:.6g}, got {self.got_at_worst:.6g} "
+            f"({kind} error {self.normwise_error:.2g})"
+        )
+
+
+def compare(got, reference: torch.Tensor, policy: Policy, reference32: torch.Tensor | None = None) -> Comparison:
+    """Compare a student's value (tensor or number) with a float64 reference under ``policy``."""
+    r = reference.detach().to(torch.float64)
+    if isinstance(got, torch.Tensor):
+        g = got.detach().to(torch.float64)
+    else:
+        g = torch.tensor(got, dtype=torch.float64)
+    if g.shape != r.shape:
+        if g.numel() == 1 and r.numel() == 1:
+            g = g.reshape(r.shape)
+        else:
+            return Comparison(False, "shape", math.inf, policy=policy.name)
+    if r.numel() == 0:
+        return Comparison(True, "ok", policy=policy.name)
+    error = (g - r).abs()
+    scale = r.abs().max().item()
+    bad_nonfinite = ~torch.isfinite(g) & torch.isfinite(r)
+    if bad_nonfinite.any():
+        index = unravel(int(bad_nonfinite.reshape(-1).nonzero()[0]), r.shape)
+        return Comparison(False, "nonfinite", math.inf, scale > 0, index,
+                          g[index].item(), r[index].item(), policy.name)
+    floor = policy.atol_rel * scale + policy.atol_abs
+    if policy.k is not None and reference32 is not None:
+        floor = max(floor, policy.k * (reference32.detach().to(torch.float64) - r).abs().max().item())
+    allowed = policy.rtol * r.abs() + floor
+    error = torch.where(torch.isfinite(error), error, torch.zeros_like(error))
+    excess = error - allowed
+    worst = unravel(int(excess.reshape(-1).argmax()), r.shape)
+    passed = bool((excess <= 0).all())
+    max_error = error.max().item()
+    normwise = max_error / scale if scale > 0 else max_error
+    return Comparison(
+        passed=passed,
+        reason="ok" if passed else "value",
+        normwise_error=normwise,
+        relative=scale > 0,
+        worst_index=worst,
+        got_at_worst=g[worst].item(),
+        expected_at_worst=r[worst].item(),
+        policy=policy.name,
+        finite_differences=passed and policy is FLOAT64 and normwise > FINITE_DIFFERENCE_THRESHOLD,
+    )
+
+
+def unravel(flat_index: int, shape) -> tuple[int, ...]:
+    index = []
+    for size in reversed(tuple(shape)):
+        index.append(flat_index % size)
+        flat_index //= size
+    return tuple(reversed(index))

@@ -1,0 +1,34 @@
+"""How a check says it failed: a message for the student, a hint, details for the report.
+
+Checks raise ``CheckFailed`` (usually through ``fail``). The grader's pytest plugin turns it into
+the report's message and hint; a hidden test's plain ``assert`` shows no introspection at all.
+"""
+
+from __future__ import annotations
+
+
+class CheckFailed(AssertionError):
+    def __init__(self, message: str, hint: str | None = None, details: dict | None = None,
+                 staff: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+        self.details = details or {}
+        self.staff = staff
+
+
+class StudentCallFailed(CheckFailed):
+    """The student's code did not return a value: it raised, crashed, hung or broke the protocol.
+
+    ``not_implemented`` is set when the stub's NotImplementedError is still in place.
+    """
+
+    def __init__(self, message: str, hint: str | None = None, staff: str | None = None,
+                 not_implemented: bool = False):
+        super().__init__(message, hint=hint, staff=staff)
+        self.not_implemented = not_implemented
+
+
+def fail(message: str, hint: str | None = None, **details) -> None:
+    """Fail the current check with a student-facing message and an optional hint."""
+    raise CheckFailed(message, hint=hint, details=details)
