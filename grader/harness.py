@@ -48,6 +48,8 @@ def as_number(value):
     kind = type(value)
     if kind is float or kind is int:
         return value, kind.__name__
+    if value is None:
+        raise NotPlainData("returned None, expected a Python float")
     if kind is torch.Tensor:
         if torch.Tensor.numel(value) != 1:
             raise NotPlainData(f"returned a tensor of shape {tuple(value.shape)}, expected one number")

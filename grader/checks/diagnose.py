@@ -30,6 +30,10 @@ EXCEPTION_HINTS: list[tuple[re.Pattern, str]] = [
      "backward() was called on a tensor with no graph behind it: the input needs "
      "requires_grad=True before the computation, and the computation must not run under "
      "torch.no_grad() or on detached values."),
+    (re.compile(r"^NotPlainData: returned None"),
+     "Your function returned None: check that every path ends in a return statement. If you "
+     "returned a .grad, it is None when backward() never reached that tensor, or when the tensor "
+     "is not a leaf (.double(), .to() or an operation after requires_grad=True makes a new one)."),
     (re.compile(r"NoneType.*(has no attribute|not supported|argument must be)|"
                 r"(must be|argument).*not 'NoneType'"),
      "A .grad you read was None. .grad is only filled for leaf tensors created with "

@@ -1,0 +1,182 @@
+"""The ``grade`` command: parse, call the session, pick a format, echo.
+
+    grade list                      the course's exercises
+    grade exercise1 [FILE...]       grade your file (or the given files) for one exercise
+    grade all                       grade every exercise in this repository
+
+An exercise may be named ``exercise3``, ``3``, ``ex3`` or by its slug. Exit codes: 0 grading
+completed (whatever the score), 2 usage error (unknown exercise, missing file), 3 broken course
+(malformed exercise metadata, tests that do not load), 4 internal failure (sandbox, grader bug).
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from pathlib import Path
+
+import click
+
+from grader.errors import GraderError, UsageProblem
+
+EXIT_OK, EXIT_USAGE, EXIT_COURSE, EXIT_INTERNAL = 0, 2, 3, 4
+
+
+class GradeGroup(click.Group):
+    """Built-in commands, and any other name is an exercise to grade."""
+
+    def get_command(self, ctx, name):
+        command = super().get_command(ctx, name)
+        if command is not None:
+            return command
+        return make_exercise_command(name)
+
+    def format_usage(self, ctx, formatter):
+        formatter.write_usage("grade", "[--course DIR] EXERCISE [FILE]... | all | list")
+
+
+@click.group(cls=GradeGroup, context_settings={"help_option_names": ["-h", "--help"]},
+             epilog="EXERCISE: exercise3, 3, ex3 or the exercise's slug. "
+                    "Exit codes: 0 graded, 2 usage error, 3 broken course, 4 internal failure.")
+@click.option("--course", type=click.Path(file_okay=False, path_type=Path),
+              help="The course folder (default: the nearest folder with exercises/, or $GRADER_COURSE).")
+@click.version_option(package_name="autograd-grader", prog_name="grade")
+@click.pass_context
+def main(ctx, course):
+    """Grade PyTorch autograd exercises; your code runs in a sandbox, the checks outside it."""
+    ctx.obj = {"course": course}
+
+
+def grading_options(function):
+    function = click.option("--seed", type=click.IntRange(0, 2**31 - 1),
+                            help="Seed for the drawn inputs (default: fixed per exercise; recorded in the report).")(function)
+    function = click.option("--json", "as_json", is_flag=True,
+                            help="Print the JSON report alone on stdout.")(function)
+    function = click.option("-v", "--verbose", is_flag=True,
+                            help="Also show your code's output and tracebacks.")(function)
+    return function
+
+
+@main.command("list")
+@click.pass_context
+def list_command(ctx):
+    """List the exercises of this course."""
+    from rich.console import Console
+    from rich.table import Table
+
+    course = load_course(ctx)
+    table = Table("id", "slug", "title", "points", "your file")
+    for exercise in course.exercises:
+        files = ", ".join(display(p) for p in exercise.student_paths())
+        table.add_row(exercise.id, exercise.slug, exercise.title, str(exercise.points), files)
+    Console().print(table)
+
+
+@main.command("all")
+@grading_options
+@click.pass_context
+def all_command(ctx, seed, as_json, verbose):
+    """Grade every exercise, each from its file in this repository."""
+    course = load_course(ctx)
+    jobs = [(exercise, exercise.student_paths()) for exercise in course.exercises]
+    grade(course, jobs, seed, as_json, verbose, bundle=True)
+
+
+def make_exercise_command(reference: str) -> click.Command:
+    @click.command(name=reference, help=f"Grade {reference}.")
+    @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+    @grading_options
+    @click.pass_context
+    def exercise_command(ctx, files, seed, as_json, verbose):
+        course = load_course(ctx)
+        exercise = run_guarded(lambda: course.resolve(reference))
+        if not files:
+            jobs = [(exercise, exercise.student_paths())]
+        else:
+            for path in files:
+                if not path.is_file():
+                    fail_usage(f"no such file: {path}")
+            if len(exercise.student_files) > 1:
+                fail_usage(f"{exercise.id} takes {len(exercise.student_files)} files; grade them "
+                           f"in place with `grade {exercise.id}`")
+            jobs = [(exercise, [path]) for path in files]
+        grade(course, jobs, seed, as_json, verbose, bundle=False)
+
+    return exercise_command
+
+
+def grade(course, jobs, seed, as_json: bool, verbose: bool, bundle: bool) -> None:
+    """Grade each (exercise, files) job, print the chosen view, exit with the documented code."""
+    def work():
+        from rich.console import Console
+
+        from grader.formats import json_document, terminal
+        from grader.session import GradingSession
+        from grader.submission import load_submission
+
+        exercises = list({exercise.id: exercise for exercise, _ in jobs}.values())
+        with GradingSession(course, exercises, seed=seed) as session:
+            submissions = [load_submission(e, paths, label=label(paths)) for e, paths in jobs]
+            reports = []
+            for group in group_by_student(submissions, bundle):
+                reports.extend(session.grade(group))
+            versions = session.versions()
+        if as_json:
+            click.echo(json_document.render(reports, versions, as_bundle=bundle))
+        else:
+            console = Console(highlight=False)
+            terminal.render(reports, console, verbose)
+            console.print(terminal.isolation_line(reports[0]), style="dim")
+        return reports
+
+    reports = run_guarded(work, verbose)
+    sys.exit(EXIT_INTERNAL if any(r.status == "error" for r in reports) else EXIT_OK)
+
+
+def group_by_student(submissions, together: bool):
+    """``grade all`` grades one student's exercises in one run; several files are several students."""
+    return [submissions] if together else [[s] for s in submissions]
+
+
+def load_course(ctx):
+    from grader.exercises import find_course, load_course as load
+
+    course_dir = ctx.obj.get("course")
+    return run_guarded(lambda: load(course_dir) if course_dir else find_course())
+
+
+def run_guarded(function, verbose: bool = False):
+    """Run ``function``; a grader error becomes one line on stderr and its exit code."""
+    try:
+        return function()
+    except UsageProblem as error:
+        fail_usage(str(error))
+    except GraderError as error:
+        click.echo(f"grade: error: {error}", err=True)
+        sys.exit(error.exit_code)
+    except KeyboardInterrupt:
+        click.echo("grade: interrupted", err=True)
+        sys.exit(130)
+    except Exception as error:  # noqa: BLE001 - the last line of defence: one line, not a traceback
+        if verbose:
+            traceback.print_exc()
+        click.echo(f"grade: internal error: {type(error).__name__}: {error} "
+                   f"(a bug in the grader; rerun with --verbose for details)", err=True)
+        sys.exit(EXIT_INTERNAL)
+
+
+def fail_usage(message: str):
+    """A usage error as one line (what is wrong, how to fix it), exit code 2."""
+    click.echo(f"grade: error: {message}", err=True)
+    sys.exit(EXIT_USAGE)
+
+
+def label(paths: list[Path]) -> str:
+    return display(paths[0])
+
+
+def display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)

@@ -1,0 +1,1 @@
+"""Views of finished reports. Each module reads reports; none computes a score."""

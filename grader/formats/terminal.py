@@ -1,0 +1,66 @@
+"""The human view of finished reports: a table per exercise (check, points, status, feedback)."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from grader.report.model import ExerciseReport
+
+STATUS_STYLE = {"passed": "green", "failed": "red", "error": "yellow"}
+
+
+def render(reports: list[ExerciseReport], console: Console, verbose: bool = False) -> None:
+    for report in reports:
+        render_one(report, console, verbose)
+    if len(reports) > 1:
+        score = sum(r.score for r in reports)
+        total = sum(r.max_score for r in reports)
+        console.print(Text(f"Total: {score}/{total} points over {len(reports)} reports", style="bold"))
+
+
+def render_one(report: ExerciseReport, console: Console, verbose: bool) -> None:
+    exercise = report.exercise
+    console.print()
+    console.print(Text.assemble(
+        (f"{exercise['id']}", "bold"), f" · {exercise['title']}  ", (report.submission["path"], "dim"),
+    ))
+    if report.error:
+        console.print(Text(f"  {report.error['message']}", style="bold red"))
+    table = Table(show_lines=False, expand=False, pad_edge=False)
+    table.add_column("check", overflow="fold", max_width=36)
+    table.add_column("points", justify="right", no_wrap=True)
+    table.add_column("status", no_wrap=True)
+    table.add_column("feedback", overflow="fold", ratio=1)
+    for test in report.tests:
+        name = test.title + (" (hidden)" if test.visibility == "hidden" else "")
+        feedback = Text()
+        if test.status != "passed" and test.message:
+            feedback.append(test.message)
+        if test.hint:
+            feedback.append(("\n" if feedback else "") + "hint: ", style="bold cyan")
+            feedback.append(test.hint)
+        if verbose and test.output:
+            feedback.append(("\n" if feedback else "") + "output: ", style="dim")
+            feedback.append(test.output.rstrip(), style="dim")
+        if verbose and test.staff:
+            feedback.append(("\n" if feedback else "") + test.staff.rstrip(), style="dim")
+        table.add_row(name, f"{test.points}/{test.max_points}",
+                      Text(test.status, style=STATUS_STYLE[test.status]), feedback)
+    console.print(table)
+    summary = Text(f"Score: {report.score}/{report.max_score}", style="bold")
+    for flag in report.flags:
+        summary.append(f"\n{flag}", style="dim")
+    console.print(summary)
+
+
+def isolation_line(report: ExerciseReport) -> str:
+    """One line on how the student's code was isolated, printed once per run."""
+    isolation = report.isolation
+    on = [name for name, active in isolation["layers"].items() if active]
+    if not isolation["isolated"]:
+        return "isolation: none: your code ran in a plain process without limits on this platform"
+    readable = "readable" if isolation["hidden_files_readable"] else "not readable"
+    return (f"isolation: {isolation['level']} ({', '.join(on) or 'no layers'}; "
+            f"other files {readable} from your code)")

@@ -1,0 +1,193 @@
+"""The grader's pytest plugin, loaded into the trusted process's in-process pytest run.
+
+Exercise tests are ordinary pytest files. This plugin gives them their fixtures:
+
+- ``student``: the student's code behind the sandbox (``grader.runner.student.Student``);
+- ``rng``: a ``torch.Generator`` seeded from the run's seed and the test's name;
+- ``seed``: the exercise's seed for this run;
+- ``harness``: the exercise's ``harness.py``, imported here too, to rebuild what the student got;
+- ``support``: the exercise's optional ``support.py`` (trusted references and diagnosis);
+
+and reads ``@pytest.mark.points(n)`` (required, an integer) from each test. Visibility comes from
+where the file lives: tests under the exercise's ``hidden/`` folder are hidden. Running never
+prints: outcomes are collected into ``CheckResult`` objects for the report.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from grader.checks.failures import CheckFailed, StudentCallFailed
+from grader.errors import SandboxError
+from grader.exercises import Exercise
+from grader.report.model import CheckResult
+from grader.runner.student import Student
+from grader.sandbox.pool import Zygote
+from grader.submission import Submission
+
+HIDDEN_FAILURE = "this hidden check failed"
+MAX_MESSAGE = 2000
+
+
+@dataclass
+class ExerciseRun:
+    """One exercise of the submission being graded in this pytest run."""
+
+    exercise: Exercise
+    submission: Submission
+    seed: int
+    results: list[CheckResult] = field(default_factory=list)
+    layers_seen: dict | None = None  # layers every child of this exercise reported in force
+
+    def note_layers(self, layers: dict) -> None:
+        if self.layers_seen is None:
+            self.layers_seen = dict(layers)
+        else:
+            self.layers_seen = {k: v and layers.get(k, False) for k, v in self.layers_seen.items()}
+
+
+class GraderPlugin:
+    def __init__(self, runs: list[ExerciseRun], zygote: Zygote):
+        self.runs = {run.exercise.folder: run for run in runs}
+        self.zygote = zygote
+        self.problems: list[str] = []
+        self.sandbox_failure: str | None = None
+        self._modules: dict[Path, object] = {}
+        self._phases: dict[str, list] = {}
+
+    # ---------------------------------------------------------------- configuration
+
+    def pytest_configure(self, config):
+        config.addinivalue_line("markers", "points(n): the integer points this check is worth")
+
+    def pytest_collectreport(self, report):
+        if report.failed:
+            text = str(report.longrepr).strip().splitlines()
+            self.problems.append(f"{report.nodeid}: cannot be loaded: {text[-1] if text else 'error'}")
+
+    def pytest_collection_modifyitems(self, session, config, items):
+        for item in items:
+            marker = item.get_closest_marker("points")
+            if marker is None or len(marker.args) != 1 or type(marker.args[0]) is not int or marker.args[0] < 0:
+                self.problems.append(f"{item.nodeid}: needs @pytest.mark.points(n) with an integer n >= 0")
+            elif self.run_for(item) is None:
+                self.problems.append(f"{item.nodeid}: is not inside an exercise folder")
+        if self.problems:
+            config.hook.pytest_deselected(items=list(items))
+            items[:] = []
+
+    def run_for(self, item) -> ExerciseRun | None:
+        path = Path(item.path)
+        for folder in (path.parent, path.parent.parent):
+            if folder in self.runs:
+                return self.runs[folder]
+        return None
+
+    # ---------------------------------------------------------------- fixtures
+
+    @pytest.fixture
+    def student(self, request) -> Student:
+        run = self.run_for(request.node)
+        student = Student(run.submission, self.zygote, run.exercise.limits)
+        request.node.grader_student = student
+        return student
+
+    @pytest.fixture
+    def seed(self, request) -> int:
+        return self.run_for(request.node).seed
+
+    @pytest.fixture
+    def rng(self, request, seed):
+        import torch
+
+        name = request.node.name.encode()
+        return torch.Generator().manual_seed(seed * 1_000_003 + zlib.crc32(name))
+
+    @pytest.fixture
+    def harness(self, request):
+        return self.course_module(self.run_for(request.node).exercise.harness_path)
+
+    @pytest.fixture
+    def support(self, request):
+        return self.course_module(self.run_for(request.node).exercise.support_path)
+
+    def course_module(self, path: Path):
+        """Import an exercise's own module (instructor code) once per run, by file path."""
+        if path not in self._modules:
+            name = f"grader_course_{path.parent.name}_{path.stem}"
+            spec = importlib.util.spec_from_file_location(name, path)
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[name] = module
+            spec.loader.exec_module(module)
+            self._modules[path] = module
+        return self._modules[path]
+
+    # ---------------------------------------------------------------- outcomes
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item, call):
+        made = yield
+        report = made.get_result()
+        self._phases.setdefault(item.nodeid, []).append((call, report))
+        if call.when == "teardown":
+            run = self.run_for(item)
+            run.results.append(self.check_result(item, run, self._phases.pop(item.nodeid)))
+
+    def check_result(self, item, run: ExerciseRun, phases) -> CheckResult:
+        hidden = Path(item.path).parent.name == "hidden"
+        points = item.get_closest_marker("points").args[0]
+        doc = (getattr(item.obj, "__doc__", None) or "").strip().splitlines()
+        result = CheckResult(
+            name=item.name,
+            title=doc[0] if doc else item.name,
+            status="passed",
+            points=points,
+            max_points=points,
+            visibility="hidden" if hidden else "visible",
+            duration=round(sum(report.duration for _, report in phases), 4),
+        )
+        for call, report in phases:
+            if report.failed or report.skipped:
+                if call.excinfo is not None and isinstance(call.excinfo.value, SandboxError):
+                    self.sandbox_failure = str(call.excinfo.value)
+                describe_failure(result, call, report, hidden)
+                break
+        if result.status != "passed":
+            result.points = 0
+        student = getattr(item, "grader_student", None)
+        if student is not None:
+            for outcome in student.outcomes:
+                if outcome.layers:
+                    run.note_layers(outcome.layers)
+            if not hidden:
+                result.output = student.captured_output() or None
+        return result
+
+
+def describe_failure(result: CheckResult, call, report, hidden: bool) -> None:
+    """Fill a failed check's status, message and hint; hidden checks show no introspection."""
+    error = call.excinfo.value if call.excinfo is not None else None
+    if isinstance(error, CheckFailed):
+        result.status = "failed"
+        if not hidden:
+            result.message = error.message[:MAX_MESSAGE]
+            result.details = dict(error.details)
+            result.staff = error.staff
+        else:
+            result.message = error.brief if isinstance(error, StudentCallFailed) else HIDDEN_FAILURE
+        result.hint = error.hint
+        if isinstance(error, StudentCallFailed) and error.not_implemented:
+            result.details["not_implemented"] = True
+    elif call.when == "call" and isinstance(error, AssertionError):
+        result.status = "failed"
+        result.message = HIDDEN_FAILURE if hidden else (str(error).strip() or "assertion failed")[:MAX_MESSAGE]
+    else:
+        result.status = "error"
+        result.message = "this check could not run: an error in the grader or the course, not in your code"
+        result.staff = None if hidden else str(report.longrepr)[-MAX_MESSAGE:]

@@ -1,0 +1,125 @@
+"""The ``student`` fixture: the student's code, reachable only through the sandbox.
+
+A test calls ``student.call("entry", **plain_args)``: a fresh confined child imports the student's
+file and runs that harness entry; the decoded plain-data result comes back, or the check fails
+with a message and hint that say what the student's code did instead. Every call's captured
+output is kept for the report (shown for visible checks only).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from grader.checks.diagnose import hint_for_exception
+from grader.checks.failures import StudentCallFailed
+from grader.sandbox.pool import CallOutcome, Limits, Zygote
+from grader.submission import Submission
+
+
+@dataclass
+class Student:
+    submission: Submission
+    zygote: Zygote
+    limits: Limits
+    outcomes: list[CallOutcome] = field(default_factory=list)
+
+    @property
+    def exercise(self):
+        return self.submission.exercise
+
+    def outcome(self, entry: str, **args) -> CallOutcome:
+        """Run a harness entry in a fresh child and return what happened, whatever it was."""
+        if self.submission.problem:
+            outcome = CallOutcome(status="unavailable", detail=self.submission.problem)
+        else:
+            outcome = self.zygote.call(
+                {
+                    "module_name": self.exercise.module_name,
+                    "module_file": self.exercise.module_file,
+                    "files": self.submission.files,
+                    "harness": self.exercise.id,
+                    "entry": entry,
+                    "args": args,
+                },
+                self.limits,
+            )
+        self.outcomes.append(outcome)
+        return outcome
+
+    def call(self, entry: str, function: str | None = None, **args):
+        """The entry's value; a failed check (message and hint) if the call did not return one."""
+        outcome = self.outcome(entry, **args)
+        if outcome.ok:
+            return outcome.value
+        raise explain(outcome, function or self.exercise.functions[0], self.exercise.module_file, self.limits)
+
+    def captured_output(self) -> str:
+        parts = []
+        for outcome in self.outcomes:
+            text = outcome.stdout + outcome.stderr
+            if outcome.output_truncated:
+                text += f"\n[output cut at {self.limits.output_kb} KiB]"
+            if text:
+                parts.append(text)
+        return "".join(parts)
+
+
+def explain(outcome: CallOutcome, function: str, module_file: str, limits: Limits) -> StudentCallFailed:
+    """A student-facing account of a call that did not return a value."""
+    if outcome.status == "unavailable":
+        return StudentCallFailed(outcome.detail)
+    if outcome.status == "timeout":
+        return StudentCallFailed(
+            f"{function} did not finish: {outcome.detail}",
+            hint="Look for a loop that never ends, or work far larger than the exercise needs.",
+        )
+    if outcome.status == "too_large":
+        return StudentCallFailed(
+            f"{function} returned more data than the {limits.result_mb} MB limit allows",
+            hint="Return only what the exercise asks for.",
+        )
+    if outcome.status == "protocol":
+        return StudentCallFailed(
+            f"the process running {function} wrote an invalid result ({outcome.detail})",
+            hint="Do not write to file descriptors your code did not open.",
+        )
+    if outcome.status == "crashed":
+        return StudentCallFailed(
+            f"the process running {function} ended abnormally: {outcome.detail}",
+            hint="Don't call sys.exit(), os._exit() or kill the process; return the result instead.",
+        )
+    error = outcome.error
+    where = f" at line {error['where']['line']} of {module_file}" if error["where"] else ""
+    staff = error["traceback"] or None
+    if error["type"] == "NotImplementedError" and error["where"]:
+        return StudentCallFailed(
+            f"{function} is not implemented yet: the stub still raises NotImplementedError{where}",
+            hint=f"Replace the `raise NotImplementedError` in {module_file} with your solution.",
+            not_implemented=True,
+        )
+    if error["harness"]:
+        return StudentCallFailed(
+            f"{function} {error['message']}",
+            hint=hint_for_exception(error["type"], error["message"], outcome.warnings),
+        )
+    message = f": {error['message']}" if error["message"] else ""
+    if outcome.phase == "import":
+        if error["type"] == "SystemExit":
+            return StudentCallFailed(
+                f"{module_file} called sys.exit() while being imported{where}",
+                hint="Remove top-level code that exits; put experiments under "
+                     "`if __name__ == \"__main__\":`.",
+            )
+        return StudentCallFailed(
+            f"{module_file} failed to import: {error['type']}{where}{message}",
+            brief=f"{module_file} failed to import: {error['type']}{where}",
+            hint=hint_for_exception(error["type"], error["message"], outcome.warnings)
+            or "The file must import without errors: run `python " + module_file + "` to see the problem.",
+            staff=staff,
+        )
+    return StudentCallFailed(
+        f"{function} raised {error['type']}{where}{message}",
+        brief=f"{function} raised {error['type']}{where}",
+        hint=hint_for_exception(error["type"], error["message"], outcome.warnings),
+        staff=staff,
+    )

@@ -1,0 +1,176 @@
+"""Grade submissions against a course: one warm zygote, one in-process pytest run per submission.
+
+``GradingSession`` starts the sandbox zygote first thing (it imports torch on the other core while
+this process imports pytest and torch), runs the exercises' public and hidden tests with the
+grader's plugin and nothing else (no conftest, no ini file, no plugin autoload, no cache), and
+builds one ``ExerciseReport`` per exercise. A student's crash, timeout or wrong answer is data in
+a report; only a broken course or a broken sandbox raises.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import platform
+import time
+from importlib import resources
+from pathlib import Path
+
+from grader import __version__
+from grader.errors import CourseError
+from grader.exercises import Course, Exercise
+from grader.report.model import ExerciseReport
+from grader.runner.plugin import ExerciseRun, GraderPlugin
+from grader.sandbox.pool import Zygote
+from grader.submission import Submission
+
+PYTEST_ENV = {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "PYTEST_ADDOPTS": "", "PYTEST_PLUGINS": ""}
+
+
+class GradingSession:
+    """A grading run over one course; use as a context manager so the zygote is stopped."""
+
+    def __init__(self, course: Course, exercises: list[Exercise], seed: int | None = None):
+        self.course = course
+        self.exercises = exercises
+        self.seed = seed
+        self.zygote = Zygote({e.id: e.harness_path for e in exercises})
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.zygote.close()
+
+    def versions(self) -> dict:
+        info = self.zygote.info
+        return {
+            "grader": __version__,
+            "python": platform.python_version(),
+            "torch": info.get("torch") or torch_version(),
+            "pytest": pytest_version(),
+        }
+
+    def grade(self, submissions: list[Submission]) -> list[ExerciseReport]:
+        """Grade one student's submissions (one per exercise) in a single pytest run."""
+        started = time.monotonic()
+        runs = [ExerciseRun(s.exercise, s, self.seed_for(s.exercise)) for s in submissions]
+        plugin = GraderPlugin(runs, self.zygote)
+        run_pytest([str(p) for run in runs for p in test_files(run.exercise)], self.course.root, plugin)
+        if plugin.problems:
+            raise CourseError(plugin.problems[0])
+        elapsed = (time.monotonic() - started) / max(len(runs), 1)
+        return [self.report(run, elapsed, plugin.sandbox_failure) for run in runs]
+
+    def seed_for(self, exercise: Exercise) -> int:
+        return exercise.default_seed if self.seed is None else self.seed
+
+    def report(self, run: ExerciseRun, elapsed: float, sandbox_failure: str | None) -> ExerciseReport:
+        exercise, submission = run.exercise, run.submission
+        if not run.results:
+            raise CourseError(f"{exercise.id}: no checks found in {exercise.folder}")
+        max_score = sum(t.max_points for t in run.results)
+        has_hidden = bool(exercise.hidden_tests)
+        if has_hidden and max_score != exercise.points:
+            raise CourseError(
+                f"{exercise.id}: exercise.json says {exercise.points} points but its tests add up to {max_score}"
+            )
+        if max_score > exercise.points:
+            raise CourseError(
+                f"{exercise.id}: its public tests add up to {max_score} points, more than the "
+                f"{exercise.points} of exercise.json"
+            )
+        flags = [] if has_hidden else [
+            f"public checks only: hidden checks worth {exercise.points - max_score} more points "
+            f"run when your instructor grades"
+        ] if exercise.points > max_score else []
+        error = None
+        if submission.problem:
+            error = {"kind": "submission", "message": submission.problem}
+        if sandbox_failure:
+            error = {"kind": "grader", "message": sandbox_failure}
+        return ExerciseReport(
+            exercise={"id": exercise.id, "slug": exercise.slug, "title": exercise.title},
+            submission={"path": submission.label, "files": dict(submission.digests)},
+            status="error" if sandbox_failure else "graded",
+            score=sum(t.points for t in run.results),
+            max_score=max_score,
+            seed=run.seed,
+            tests=run.results,
+            limits=exercise.limits.as_dict(),
+            isolation=isolation(run.layers_seen),
+            versions=self.versions(),
+            flags=flags,
+            error=error,
+            duration=round(elapsed, 3),
+        )
+
+
+def test_files(exercise: Exercise) -> list[Path]:
+    return [*exercise.public_tests, *exercise.hidden_tests]
+
+
+def run_pytest(files: list[str], rootdir: Path, plugin: GraderPlugin) -> str:
+    """Run pytest in this process with only our plugin and configuration; return its log.
+
+    The log is pytest's own terminal output, kept for debugging the course, never shown to a
+    student: results travel through the plugin.
+    """
+    import pytest
+
+    ini = resources.files("grader.runner").joinpath("pytest.ini")
+    args = [
+        *files,
+        "-c", str(ini),
+        "--rootdir", str(rootdir),
+        "--noconftest",
+        "-p", "no:cacheprovider",
+        "--import-mode=importlib",
+        "-q",
+        "--color=no",
+    ]
+    saved = {key: os.environ.get(key) for key in PYTEST_ENV}
+    os.environ.update(PYTEST_ENV)
+    log = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
+            pytest.main(args, plugins=[plugin])
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    return log.getvalue()
+
+
+def isolation(layers_seen: dict | None) -> dict:
+    """What isolation was in force, from the layers the children reported applying."""
+    layers = {"zygote_fork": True, "rlimits": False, "landlock": False, "seccomp": False,
+              "netns": False, "bwrap": False}
+    if layers_seen:
+        layers.update({name: bool(on) for name, on in layers_seen.items() if name in layers})
+    return {
+        "level": "weak",
+        "isolated": True,
+        "hidden_files_readable": True,
+        "network_reachable": True,
+        "layers": layers,
+    }
+
+
+def torch_version() -> str | None:
+    try:
+        from importlib.metadata import version
+
+        return version("torch")
+    except Exception:  # noqa: BLE001 - a version string is information, not a requirement
+        return None
+
+
+def pytest_version() -> str:
+    import pytest
+
+    return pytest.__version__
+
