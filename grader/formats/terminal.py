@@ -6,7 +6,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from grader.report.model import ExerciseReport
+from grader.report.model import HIDDEN_FAILURE, ExerciseReport
 
 STATUS_STYLE = {"passed": "green", "failed": "red", "error": "yellow"}
 
@@ -15,9 +15,26 @@ def render(reports: list[ExerciseReport], console: Console, verbose: bool = Fals
     for report in reports:
         render_one(report, console, verbose)
     if len(reports) > 1:
-        score = sum(r.score for r in reports)
-        total = sum(r.max_score for r in reports)
-        console.print(Text(f"Total: {score}/{total} points over {len(reports)} reports", style="bold"))
+        render_summary(reports, console)
+
+
+def render_summary(reports: list[ExerciseReport], console: Console) -> None:
+    """One row per report: what a class or a whole repository scored at a glance."""
+    table = Table(title="Summary", title_justify="left", pad_edge=False)
+    table.add_column("submission", no_wrap=True)
+    table.add_column("exercise", no_wrap=True)
+    table.add_column("score", justify="right", no_wrap=True)
+    table.add_column("first problem", overflow="fold", ratio=1)
+    for report in reports:
+        first = next((t for t in report.tests if t.status != "passed"), None)
+        problem = "" if first is None else (first.hint if first.message == HIDDEN_FAILURE else first.message) or first.status
+        table.add_row(report.submission["path"], report.exercise["id"],
+                      f"{report.score}/{report.max_score}", problem.splitlines()[0] if problem else "")
+    console.print()
+    console.print(table)
+    score = sum(r.score for r in reports)
+    total = sum(r.max_score for r in reports)
+    console.print(Text(f"Total: {score}/{total} points over {len(reports)} reports", style="bold"))
 
 
 def render_one(report: ExerciseReport, console: Console, verbose: bool) -> None:
@@ -33,14 +50,20 @@ def render_one(report: ExerciseReport, console: Console, verbose: bool) -> None:
     table.add_column("points", justify="right", no_wrap=True)
     table.add_column("status", no_wrap=True)
     table.add_column("feedback", overflow="fold", ratio=1)
+    previous = None
     for test in report.tests:
         name = test.title + (" (hidden)" if test.visibility == "hidden" else "")
         feedback = Text()
-        if test.status != "passed" and test.message:
-            feedback.append(test.message)
-        if test.hint:
-            feedback.append(("\n" if feedback else "") + "hint: ", style="bold cyan")
-            feedback.append(test.hint)
+        said = (test.message if test.status != "passed" else "", test.hint)
+        if said == previous and any(said):
+            feedback.append("same as above", style="dim")
+        else:
+            if said[0]:
+                feedback.append(said[0])
+            if test.hint:
+                feedback.append(("\n" if feedback else "") + "hint: ", style="bold cyan")
+                feedback.append(test.hint)
+        previous = said
         if verbose and test.output:
             feedback.append(("\n" if feedback else "") + "output: ", style="dim")
             feedback.append(test.output.rstrip(), style="dim")

@@ -19,7 +19,7 @@ from grader import schemas
 from grader.errors import ReportInvalid
 
 SCHEMA_VERSION = "1.0"
-STATUSES = ("passed", "failed", "error")
+HIDDEN_FAILURE = "this hidden check failed"  # the whole message of a failed hidden check
 
 
 @dataclass

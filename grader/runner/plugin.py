@@ -26,12 +26,11 @@ import pytest
 from grader.checks.failures import CheckFailed, StudentCallFailed
 from grader.errors import SandboxError
 from grader.exercises import Exercise
-from grader.report.model import CheckResult
+from grader.report.model import HIDDEN_FAILURE, CheckResult
 from grader.runner.student import Student
 from grader.sandbox.pool import Zygote
 from grader.submission import Submission
 
-HIDDEN_FAILURE = "this hidden check failed"
 MAX_MESSAGE = 2000
 
 

@@ -1,0 +1,7 @@
+"""A correct answer computed in float32: full credit."""
+
+import torch
+def dydx(f, x0):
+    x = torch.tensor(float(x0), requires_grad=True)
+    f(x).backward()
+    return x.grad.item()

@@ -1,0 +1,6 @@
+"""Returns f(x0) instead of its derivative."""
+
+import torch
+def dydx(f, x0):
+    x = torch.tensor(float(x0), requires_grad=True)
+    return f(x).item()
