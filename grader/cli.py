@@ -11,6 +11,7 @@ completed (whatever the score), 2 usage error (unknown exercise, missing file), 
 
 from __future__ import annotations
 
+import os
 import sys
 import traceback
 from pathlib import Path
@@ -130,7 +131,11 @@ def grade(course, jobs, seed, as_json: bool, verbose: bool, bundle: bool) -> Non
         return reports
 
     reports = run_guarded(work, verbose)
-    sys.exit(EXIT_INTERNAL if any(r.status == "error" for r in reports) else EXIT_OK)
+    failures = [r.error for r in reports if r.status == "error"]
+    if failures:
+        click.echo(f"grade: error: {failures[0]['message']}", err=True)
+        sys.exit(EXIT_COURSE if failures[0]["kind"] == "course" else EXIT_INTERNAL)
+    sys.exit(EXIT_OK)
 
 
 def group_by_student(submissions, together: bool):
@@ -180,3 +185,25 @@ def display(path: Path) -> str:
         return str(path.resolve().relative_to(Path.cwd()))
     except ValueError:
         return str(path)
+
+
+def run() -> None:
+    """The console entry point: run the CLI, then leave without the interpreter's teardown.
+
+    Unloading torch at exit costs a noticeable part of a student's wait, and everything the
+    run had to say is printed by then; so flush the streams and exit straight away.
+    """
+    code = EXIT_INTERNAL
+    try:
+        main(prog_name="grade")
+    except SystemExit as exit_:
+        code = exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 1)
+        if isinstance(exit_.code, str):
+            click.echo(exit_.code, err=True)
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass
+        os._exit(code)

@@ -18,13 +18,15 @@ from importlib import resources
 from pathlib import Path
 
 from grader import __version__
-from grader.errors import CourseError
+from grader.errors import CourseError, GraderError
 from grader.exercises import Course, Exercise
 from grader.report.model import ExerciseReport
 from grader.runner.plugin import ExerciseRun, GraderPlugin
-from grader.sandbox.pool import Zygote
+from grader.sandbox.fallback import SubprocessSandbox
+from grader.sandbox.pool import Sandbox, Zygote
 from grader.submission import Submission
 
+SANDBOX_ENV = "GRADER_SANDBOX"  # "subprocess" forces the no-fork fallback (as on Windows)
 PYTEST_ENV = {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "PYTEST_ADDOPTS": "", "PYTEST_PLUGINS": ""}
 
 
@@ -35,16 +37,16 @@ class GradingSession:
         self.course = course
         self.exercises = exercises
         self.seed = seed
-        self.zygote = Zygote({e.id: e.harness_path for e in exercises})
+        self.sandbox = start_sandbox({e.id: e.harness_path for e in exercises})
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc):
-        self.zygote.close()
+        self.sandbox.close()
 
     def versions(self) -> dict:
-        info = self.zygote.info
+        info = self.sandbox.info
         return {
             "grader": __version__,
             "python": platform.python_version(),
@@ -53,15 +55,40 @@ class GradingSession:
         }
 
     def grade(self, submissions: list[Submission]) -> list[ExerciseReport]:
-        """Grade one student's submissions (one per exercise) in a single pytest run."""
+        """Grade one student's submissions (one per exercise) in a single pytest run.
+
+        Never raises for a broken course or sandbox: every submission still gets a report,
+        with ``status: error`` and an ``error`` that says what failed.
+        """
         started = time.monotonic()
         runs = [ExerciseRun(s.exercise, s, self.seed_for(s.exercise)) for s in submissions]
-        plugin = GraderPlugin(runs, self.zygote)
-        run_pytest([str(p) for run in runs for p in test_files(run.exercise)], self.course.root, plugin)
-        if plugin.problems:
-            raise CourseError(plugin.problems[0])
-        elapsed = (time.monotonic() - started) / max(len(runs), 1)
-        return [self.report(run, elapsed, plugin.sandbox_failure) for run in runs]
+        plugin = GraderPlugin(runs, self.sandbox)
+        try:
+            run_pytest([str(p) for run in runs for p in test_files(run.exercise)], self.course.root, plugin)
+            if plugin.problems:
+                raise CourseError(plugin.problems[0])
+            elapsed = (time.monotonic() - started) / max(len(runs), 1)
+            return [self.report(run, elapsed, plugin.sandbox_failure) for run in runs]
+        except GraderError as error:
+            kind = "course" if isinstance(error, CourseError) else "grader"
+            return [self.failed_report(run, kind, str(error)) for run in runs]
+
+    def failed_report(self, run: ExerciseRun, kind: str, message: str) -> ExerciseReport:
+        """A schema-valid report for a submission that could not be graded at all."""
+        exercise = run.exercise
+        return ExerciseReport(
+            exercise={"id": exercise.id, "slug": exercise.slug, "title": exercise.title},
+            submission={"path": run.submission.label, "files": dict(run.submission.digests)},
+            status="error",
+            score=0,
+            max_score=exercise.points,
+            seed=run.seed,
+            tests=[],
+            limits=exercise.limits.as_dict(),
+            isolation=isolation(None),
+            versions=self.versions(),
+            error={"kind": kind, "message": message},
+        )
 
     def seed_for(self, exercise: Exercise) -> int:
         return exercise.default_seed if self.seed is None else self.seed
@@ -107,6 +134,13 @@ class GradingSession:
         )
 
 
+def start_sandbox(harnesses: dict[str, Path]) -> Sandbox:
+    """The zygote where the platform can fork; otherwise a fresh interpreter per call."""
+    if hasattr(os, "fork") and os.environ.get(SANDBOX_ENV, "zygote") != "subprocess":
+        return Zygote(harnesses)
+    return SubprocessSandbox(harnesses)
+
+
 def test_files(exercise: Exercise) -> list[Path]:
     return [*exercise.public_tests, *exercise.hidden_tests]
 
@@ -146,14 +180,18 @@ def run_pytest(files: list[str], rootdir: Path, plugin: GraderPlugin) -> str:
 
 
 def isolation(layers_seen: dict | None) -> dict:
-    """What isolation was in force, from the layers the children reported applying."""
-    layers = {"zygote_fork": True, "rlimits": False, "landlock": False, "seccomp": False,
+    """What isolation was in force, from the layers the children reported applying.
+
+    Before any child ran (a submission that does not parse), nothing is claimed.
+    """
+    layers = {"zygote_fork": False, "rlimits": False, "landlock": False, "seccomp": False,
               "netns": False, "bwrap": False}
     if layers_seen:
         layers.update({name: bool(on) for name, on in layers_seen.items() if name in layers})
+    isolated = layers["zygote_fork"] and layers["rlimits"]
     return {
-        "level": "weak",
-        "isolated": True,
+        "level": "weak" if isolated else "none",
+        "isolated": isolated,
         "hidden_files_readable": True,
         "network_reachable": True,
         "layers": layers,

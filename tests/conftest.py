@@ -50,7 +50,7 @@ class Grader:
         return self.file(path, seed)
 
     def close(self):
-        self.session.zygote.close()
+        self.session.sandbox.close()
 
 
 @pytest.fixture(scope="module")

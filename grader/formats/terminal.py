@@ -83,7 +83,8 @@ def isolation_line(report: ExerciseReport) -> str:
     isolation = report.isolation
     on = [name for name, active in isolation["layers"].items() if active]
     if not isolation["isolated"]:
-        return "isolation: none: your code ran in a plain process without limits on this platform"
+        return ("isolation: none: your code ran in a separate process without the sandbox "
+                "(this platform cannot fork a confined child)")
     readable = "readable" if isolation["hidden_files_readable"] else "not readable"
     return (f"isolation: {isolation['level']} ({', '.join(on) or 'no layers'}; "
             f"other files {readable} from your code)")

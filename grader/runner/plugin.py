@@ -28,7 +28,7 @@ from grader.errors import SandboxError
 from grader.exercises import Exercise
 from grader.report.model import HIDDEN_FAILURE, CheckResult
 from grader.runner.student import Student
-from grader.sandbox.pool import Zygote
+from grader.sandbox.pool import Sandbox
 from grader.submission import Submission
 
 MAX_MESSAGE = 2000
@@ -52,9 +52,9 @@ class ExerciseRun:
 
 
 class GraderPlugin:
-    def __init__(self, runs: list[ExerciseRun], zygote: Zygote):
+    def __init__(self, runs: list[ExerciseRun], sandbox: Sandbox):
         self.runs = {run.exercise.folder: run for run in runs}
-        self.zygote = zygote
+        self.sandbox = sandbox
         self.problems: list[str] = []
         self.sandbox_failure: str | None = None
         self._modules: dict[Path, object] = {}
@@ -93,7 +93,7 @@ class GraderPlugin:
     @pytest.fixture
     def student(self, request) -> Student:
         run = self.run_for(request.node)
-        student = Student(run.submission, self.zygote, run.exercise.limits)
+        student = Student(run.submission, self.sandbox, run.exercise.limits)
         request.node.grader_student = student
         return student
 

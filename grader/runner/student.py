@@ -12,14 +12,14 @@ from dataclasses import dataclass, field
 
 from grader.checks.diagnose import hint_for_exception
 from grader.checks.failures import StudentCallFailed
-from grader.sandbox.pool import CallOutcome, Limits, Zygote
+from grader.sandbox.pool import CallOutcome, Limits, Sandbox
 from grader.submission import Submission
 
 
 @dataclass
 class Student:
     submission: Submission
-    zygote: Zygote
+    sandbox: Sandbox
     limits: Limits
     outcomes: list[CallOutcome] = field(default_factory=list)
 
@@ -32,7 +32,7 @@ class Student:
         if self.submission.problem:
             outcome = CallOutcome(status="unavailable", detail=self.submission.problem)
         else:
-            outcome = self.zygote.call(
+            outcome = self.sandbox.call(
                 {
                     "module_name": self.exercise.module_name,
                     "module_file": self.exercise.module_file,

@@ -23,11 +23,15 @@ MAX_TEXT = 4000
 MAX_WARNINGS = 20
 
 
-def run(request: dict, result_fd: int, workdir: str, harnesses: dict) -> None:
-    """Confine this process, then run ``request`` (see ``pool.CallRequest``) and exit."""
+def run(request: dict, result_fd: int, workdir: str, harnesses: dict, forked: bool = True) -> None:
+    """Confine this process, then run ``request`` (see ``Zygote.call``) and exit.
+
+    ``forked``: this process was forked from the zygote and holds its descriptors, which are
+    closed; a standalone child (``run_standalone``) was started with none.
+    """
     status = 0
     try:
-        applied = confine(request["limits"], result_fd)
+        applied = confine(request["limits"], result_fd, forked)
         module_path = stage_files(request["files"], request["module_file"], workdir)
         protocol.write_frame(result_fd, protocol.encode({"stage": "ready", "layers": applied}))
         protocol.write_frame(result_fd, result_message(request, module_path, harnesses))
@@ -42,12 +46,13 @@ def run(request: dict, result_fd: int, workdir: str, harnesses: dict) -> None:
         os._exit(status)
 
 
-def confine(limits: dict, result_fd: int) -> dict:
+def confine(limits: dict, result_fd: int, forked: bool) -> dict:
     """Cut every line to the zygote and apply the kernel limits; return the layers in force."""
     layers.die_with_parent()
-    os.closerange(3, result_fd)
-    os.closerange(result_fd + 1, 65536)
-    applied = {"rlimits": layers.apply_rlimits(limits)}
+    if forked:
+        os.closerange(3, result_fd)
+        os.closerange(result_fd + 1, 65536)
+    applied = {"zygote_fork": forked, "rlimits": layers.apply_rlimits(limits)}
     import torch
 
     torch.set_num_threads(1)
@@ -102,11 +107,7 @@ def describe_warning(record) -> str:
 
 
 def import_student(path: str, name: str):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+    return import_module_file(name, path)
 
 
 def describe_exception(exc: BaseException, module_path: str) -> dict:
@@ -132,3 +133,28 @@ def describe_exception(exc: BaseException, module_path: str) -> dict:
         "traceback": text[-MAX_TEXT * 2 :],
         "harness": isinstance(exc, harness_api.NotPlainData),
     }
+
+
+def run_standalone() -> None:
+    """A child in a fresh interpreter, where there is no fork: the request comes on stdin.
+
+    Results go out on what was stdout; the student's own prints are sent to stderr, which the
+    trusted side captures (capped) as the call's output.
+    """
+    import tempfile
+
+    init = protocol.decode(protocol.read_frame(0, 1 << 30))
+    request = protocol.decode(protocol.read_frame(0, 1 << 30))
+    result_fd = os.dup(1)
+    os.dup2(2, 1)
+    harnesses = {request["harness"]: import_module_file(
+        f"grader_harness_{request['harness']}", init["harnesses"][request["harness"]])}
+    run(request, result_fd, tempfile.mkdtemp(prefix="grader-child-"), harnesses, forked=False)
+
+
+def import_module_file(name: str, path: str):
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module

@@ -24,6 +24,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from grader.errors import SandboxError
 from grader.sandbox import protocol
@@ -74,6 +75,18 @@ class CallOutcome:
     @property
     def ok(self) -> bool:
         return self.status == "ok"
+
+
+class Sandbox(Protocol):
+    """What the trusted side needs of a sandbox: ``Zygote``, or ``fallback.SubprocessSandbox``."""
+
+    info: dict
+
+    def wait_ready(self, timeout: float = 60.0) -> dict: ...
+
+    def call(self, request: dict, limits: Limits) -> CallOutcome: ...
+
+    def close(self) -> None: ...
 
 
 class Zygote:

@@ -179,3 +179,17 @@ def test_examples_class_scores(tmp_path):
         "correct.py": 7, "float32.py": 7, "crashes.py": 0, "not-started.py": 0,
         "integer-tensor.py": 6, "returns-the-value.py": 0, "reused-leaf.py": 6,
     }
+
+
+@pytest.mark.sandbox
+@pytest.mark.slow
+def test_without_fork_grading_works_and_says_it_was_not_isolated():
+    env = {**__import__("os").environ, "GRADER_SANDBOX": "subprocess"}
+    files = [str(SOLUTIONS / "exercise1.py"), str(REPO / "examples" / "exercise1" / "crashes.py")]
+    result = run_cli("exercise1", *files, "--json", env=env, timeout=300)
+    assert result.returncode == 0, result.stderr
+    reference, crashing = json.loads(result.stdout)["reports"]
+    assert reference["score"] == 7 and crashing["score"] == 0
+    for report in (reference, crashing):
+        assert report["isolation"]["isolated"] is False and report["isolation"]["level"] == "none"
+    assert "ended abnormally" in crashing["tests"][0]["message"]
