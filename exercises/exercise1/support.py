@@ -4,9 +4,12 @@ Runs in the grader's trusted process only. The reference is torch.autograd in fl
 the x0 the student received; a float32 run of the same measures how ill-conditioned the case is.
 """
 
+import math
+
 import torch
 
 from grader.checks.compare import FLOAT32, compare
+from grader.checks.diagnose import NONFINITE_HINT
 from grader.checks.failures import fail
 
 REPEAT_HINT = (
@@ -62,6 +65,8 @@ def diagnose(answers: list[float], reference, reference32, value: float) -> str 
         return compare(a, torch.tensor(float(b), dtype=torch.float64), FLOAT32, None).passed
 
     right = reference.item()
+    if not all(math.isfinite(a) for a in answers):
+        return NONFINITE_HINT
     if len(answers) > 1 and not close(value, right) and all(
         close(a, (i + 1) * right) for i, a in enumerate(answers)
     ):

@@ -41,6 +41,11 @@ EXCEPTION_HINTS: list[tuple[re.Pattern, str]] = [
      "requires_grad=True makes a new, non-leaf tensor whose .grad stays None."),
 ]
 
+NONFINITE_HINT = (
+    "Your answer contains NaN or Inf where the true value is finite: look for a division by "
+    "zero, the log of zero, or exp() of a large number overflowing."
+)
+
 NOT_LEAF_HINT = (
     "You read .grad of a tensor that is not a leaf, and it is None: .double(), .to() or any "
     "operation applied after requires_grad=True creates a new tensor. Create the leaf with the "

@@ -109,3 +109,15 @@ def test_same_seed_reproduces_the_same_report(grader1):
     assert [t.message for t in first.tests] == [t.message for t in second.tests]
     other = grader1.file(VARIANTS / "returns_value.py", seed=43)
     assert [t.message for t in first.tests] != [t.message for t in other.tests]
+
+
+@pytest.mark.parametrize("value", ["float('nan')", "float('inf')", "-float('inf')"])
+def test_non_finite_answers_fail_with_their_hint_and_no_nan_in_json(grader1, value):
+    from grader.report.model import to_json
+
+    report = grader1.source(f"def dydx(f, x0):\n    return {value}\n")
+    assert report.score == 0
+    assert all("NaN or Inf" in t.hint for t in report.tests)
+    assert all("NaN or Inf" in t.message for t in report.tests if t.visibility == "visible")
+    text = to_json(report.to_dict())
+    assert "NaN" not in text.replace("NaN or Inf", "") and "Infinity" not in text
