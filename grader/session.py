@@ -19,7 +19,7 @@ from pathlib import Path
 
 from grader import __version__
 from grader.errors import CourseError, GraderError
-from grader.exercises import Course, Exercise
+from grader.exercises import Course, Exercise, display
 from grader.report.model import ExerciseReport
 from grader.runner.plugin import ExerciseRun, GraderPlugin
 from grader.sandbox.fallback import SubprocessSandbox
@@ -64,6 +64,7 @@ class GradingSession:
         runs = [ExerciseRun(s.exercise, s, self.seed_for(s.exercise)) for s in submissions]
         plugin = GraderPlugin(runs, self.sandbox)
         try:
+            self.check_harnesses(runs)
             run_pytest([str(p) for run in runs for p in test_files(run.exercise)], self.course.root, plugin)
             if plugin.problems:
                 raise CourseError(plugin.problems[0])
@@ -72,6 +73,16 @@ class GradingSession:
         except GraderError as error:
             kind = "course" if isinstance(error, CourseError) else "grader"
             return [self.failed_report(run, kind, str(error)) for run in runs]
+
+    def check_harnesses(self, runs: list[ExerciseRun]) -> None:
+        """Fail as a course error if an exercise's harness did not import in the sandbox."""
+        import torch  # noqa: F401 - imported here while the zygote imports it on the other core
+
+        errors = self.sandbox.wait_ready().get("harness_errors", {})
+        for run in runs:
+            if run.exercise.id in errors:
+                raise CourseError(f"{display(run.exercise.harness_path)} does not import in the "
+                                  f"sandbox: {errors[run.exercise.id]}")
 
     def failed_report(self, run: ExerciseRun, kind: str, message: str) -> ExerciseReport:
         """A schema-valid report for a submission that could not be graded at all."""

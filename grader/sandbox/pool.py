@@ -95,6 +95,7 @@ class Zygote:
     def __init__(self, harnesses: dict[str, Path], python: str | None = None):
         self._ids = iter(range(1, 1 << 62))
         self._lock = threading.Lock()
+        self._send_lock = threading.Lock()
         self._spawned: dict[int, queue.Queue] = {}
         self._exits: dict[int, queue.Queue] = {}
         self._ready: queue.Queue = queue.Queue()
@@ -159,12 +160,14 @@ class Zygote:
     def __exit__(self, *exc):
         self.close()
 
-    def log_tail(self, limit: int = 2000) -> str:
+    def log_tail(self) -> str:
+        """The last line the zygote printed (its error, when it died), for a one-line message."""
         try:
             self._log.seek(0)
-            return self._log.read().decode(errors="replace")[-limit:].strip()
+            lines = self._log.read().decode(errors="replace").strip().splitlines()
         except (OSError, ValueError):
-            return ""
+            return "no log"
+        return lines[-1] if lines else "no log"
 
     # ---------------------------------------------------------------- calls
 
@@ -203,7 +206,8 @@ class Zygote:
 
     def _send(self, message: dict) -> None:
         try:
-            self._socket.sendall(protocol.pack_frame(protocol.encode(message)))
+            with self._send_lock:
+                self._socket.sendall(protocol.pack_frame(protocol.encode(message)))
         except OSError as exc:
             raise SandboxError(f"the sandbox zygote is gone: {exc}; {self.log_tail()}") from None
 

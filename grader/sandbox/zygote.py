@@ -38,10 +38,16 @@ def main() -> None:
     control = socket.socket(fileno=CONTROL_FD)
     control.setblocking(True)
     init = protocol.decode(protocol.read_frame(CONTROL_FD, MAX_REQUEST_BYTES))
-    harnesses = {name: child.import_module_file(f"grader_harness_{name}", path)
-                 for name, path in init["harnesses"].items()}
+    harnesses, harness_errors = {}, {}
+    for name, path in init["harnesses"].items():
+        try:
+            harnesses[name] = child.import_module_file(f"grader_harness_{name}", path)
+        except BaseException as exc:  # noqa: BLE001 - a broken harness is reported, not fatal
+            error = child.describe_exception(exc, path)
+            line = f" at line {error['where']['line']}" if error["where"] else ""
+            harness_errors[name] = f"{error['type']}{line}: {error['message']}"
     send(control, {"kind": "ready", "pid": os.getpid(), "python": sys.version.split()[0],
-                   "torch": str(torch.__version__)})
+                   "torch": str(torch.__version__), "harness_errors": harness_errors})
     serve(control, harnesses)
 
 

@@ -193,3 +193,17 @@ def test_without_fork_grading_works_and_says_it_was_not_isolated():
     for report in (reference, crashing):
         assert report["isolation"]["isolated"] is False and report["isolation"]["level"] == "none"
     assert "ended abnormally" in crashing["tests"][0]["message"]
+
+
+@pytest.mark.sandbox
+def test_broken_harness_is_a_course_error_with_a_report(tmp_path):
+    root = broken_course(tmp_path, lambda t: t)
+    harness = root / "exercises" / "exercise1" / "harness.py"
+    harness.write_text(harness.read_text() + "\nundefined_name\n")
+    result = run_cli("--course", str(root), "exercise1", str(SOLUTIONS / "exercise1.py"), "--json")
+    assert result.returncode == 3
+    line = only_line(result.stderr)
+    assert "harness.py does not import in the sandbox: NameError at line" in line
+    report = json.loads(result.stdout)
+    model.validate(report)
+    assert report["status"] == "error" and report["error"]["kind"] == "course"
