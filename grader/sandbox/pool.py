@@ -99,7 +99,6 @@ class Zygote:
         self._spawned: dict[int, queue.Queue] = {}
         self._exits: dict[int, queue.Queue] = {}
         self._ready: queue.Queue = queue.Queue()
-        self._closed = False
         self.info: dict = {}
         self._log = tempfile.TemporaryFile()
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -141,7 +140,6 @@ class Zygote:
         return self.info
 
     def close(self) -> None:
-        self._closed = True
         try:
             self._socket.shutdown(socket.SHUT_RDWR)
         except OSError:
@@ -186,6 +184,8 @@ class Zygote:
             raise SandboxError("the sandbox zygote stopped answering") from None
         if reply is None:
             raise SandboxError(f"the sandbox zygote died: {self.log_tail()}")
+        if isinstance(reply, str):
+            raise SandboxError(f"the sandbox could not start a child: {reply}")
         pid, fds = reply
         with self._lock:
             exited = self._exits.setdefault(pid, queue.Queue())
@@ -194,7 +194,10 @@ class Zygote:
             outcome.exit = exited.get(timeout=max(0.5, started + limits.wall_seconds - time.monotonic()))
         except queue.Empty:
             kill_group(pid)
-            outcome.exit = exited.get(timeout=10)
+            try:
+                outcome.exit = exited.get(timeout=10)
+            except queue.Empty:
+                outcome.exit = {"lost": True}
         with self._lock:
             self._exits.pop(pid, None)
         if outcome.status == "crashed":
@@ -241,6 +244,9 @@ class Zygote:
             taken, fds[:] = fds[:3], fds[3:]
             with self._lock:
                 self._spawned.pop(message["id"]).put((message["pid"], taken))
+        elif kind == "spawn_failed":
+            with self._lock:
+                self._spawned.pop(message["id"]).put(str(message["message"]))
         elif kind == "exit":
             with self._lock:
                 self._exits.setdefault(message["pid"], queue.Queue()).put(message)

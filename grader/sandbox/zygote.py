@@ -71,7 +71,11 @@ def serve(control: socket.socket, harnesses: dict) -> None:
                 return
             for payload in reader.feed(data):
                 request = protocol.decode(payload)
-                pid, workdir = spawn(control, request, harnesses, (wake_r, wake_w))
+                try:
+                    pid, workdir = spawn(control, request, harnesses)
+                except OSError as exc:  # fork or pipe refused: say so and keep serving
+                    send(control, {"kind": "spawn_failed", "id": request["id"], "message": str(exc)})
+                    continue
                 workdirs[pid] = workdir
     finally:
         for pid, workdir in workdirs.items():
@@ -82,17 +86,24 @@ def serve(control: socket.socket, harnesses: dict) -> None:
         os._exit(0)
 
 
-def spawn(control, request: dict, harnesses: dict, wake_fds) -> tuple[int, str]:
+def spawn(control, request: dict, harnesses: dict) -> tuple[int, str]:
     """Fork a child for one call and hand the read ends of its pipes to the trusted side."""
     from grader.sandbox import child
 
     workdir = tempfile.mkdtemp(prefix="grader-child-")
-    result_r, result_w = os.pipe()
-    out_r, out_w = os.pipe()
-    err_r, err_w = os.pipe()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    pid = os.fork()
+    opened: list[int] = []
+    try:
+        for _ in range(3):
+            opened.extend(os.pipe())
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+    except OSError:
+        for fd in opened:
+            os.close(fd)
+        shutil.rmtree(workdir, ignore_errors=True)
+        raise
+    result_r, result_w, out_r, out_w, err_r, err_w = opened
     if pid == 0:
         try:
             os.setsid()
