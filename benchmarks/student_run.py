@@ -34,7 +34,7 @@ session = GradingSession(course, [exercise])
 marks["start the zygote (spawn only)"] = time.perf_counter()
 import torch
 marks["import torch in the parent"] = time.perf_counter()
-session.zygote.wait_ready()
+session.sandbox.wait_ready()
 marks["wait for the zygote to be ready"] = time.perf_counter()
 from grader.runner import plugin
 durations = []
@@ -46,7 +46,7 @@ def spy(self, item, run, phases):
 plugin.GraderPlugin.check_result = spy
 reports = session.grade([load_submission(exercise, [__import__("pathlib").Path(sys.argv[2])])])
 marks["run pytest (all checks)"] = time.perf_counter()
-session.zygote.close()
+session.close()
 marks["stop the zygote"] = time.perf_counter()
 previous = t0
 for name, t in marks.items():

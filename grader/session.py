@@ -13,6 +13,8 @@ import contextlib
 import io
 import os
 import platform
+import shutil
+import tempfile
 import time
 from importlib import resources
 from pathlib import Path
@@ -38,12 +40,18 @@ class GradingSession:
         self.exercises = exercises
         self.seed = seed
         self.sandbox = start_sandbox({e.id: e.harness_path for e in exercises})
+        self._checks = tempfile.TemporaryDirectory(prefix="grader-checks-")
+        self.checks_folders = stage_checks(exercises, Path(self._checks.name))
+
+    def close(self) -> None:
+        self.sandbox.close()
+        self._checks.cleanup()
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc):
-        self.sandbox.close()
+        self.close()
 
     def versions(self) -> dict:
         info = self.sandbox.info
@@ -61,11 +69,13 @@ class GradingSession:
         with ``status: error`` and an ``error`` that says what failed.
         """
         started = time.monotonic()
-        runs = [ExerciseRun(s.exercise, s, self.seed_for(s.exercise)) for s in submissions]
+        runs = [ExerciseRun(s.exercise, s, self.seed_for(s.exercise), self.checks_folders[s.exercise.id])
+                for s in submissions]
         plugin = GraderPlugin(runs, self.sandbox)
         try:
             self.check_harnesses(runs)
-            run_pytest([str(p) for run in runs for p in test_files(run.exercise)], self.course.root, plugin)
+            files = [str(p) for run in runs for p in staged_tests(run.checks_folder)]
+            run_pytest(files, Path(self._checks.name), plugin)
             if plugin.problems:
                 raise CourseError(plugin.problems[0])
             elapsed = (time.monotonic() - started) / max(len(runs), 1)
@@ -152,8 +162,28 @@ def start_sandbox(harnesses: dict[str, Path]) -> Sandbox:
     return SubprocessSandbox(harnesses)
 
 
-def test_files(exercise: Exercise) -> list[Path]:
-    return [*exercise.public_tests, *exercise.hidden_tests]
+def staged_tests(folder: Path) -> list[Path]:
+    """Public tests first, then hidden ones, each in name order."""
+    return [*sorted(folder.glob("test_*.py")), *sorted((folder / "hidden").glob("test_*.py"))]
+
+
+def stage_checks(exercises: list[Exercise], root: Path) -> dict[str, Path]:
+    """Copy each exercise's test files into a private folder; pytest runs them from there.
+
+    pytest imports the packages a test file sits in, so running tests in place would let an
+    ``__init__.py`` (or anything else) lying beside them in a student's checkout run in this
+    process. The copies sit in a folder nothing else writes to.
+    """
+    folders = {}
+    for exercise in exercises:
+        folder = root / exercise.id
+        (folder / "hidden").mkdir(parents=True)
+        for test in exercise.public_tests:
+            shutil.copyfile(test, folder / test.name)
+        for test in exercise.hidden_tests:
+            shutil.copyfile(test, folder / "hidden" / test.name)
+        folders[exercise.id] = folder
+    return folders
 
 
 def run_pytest(files: list[str], rootdir: Path, plugin: GraderPlugin) -> str:

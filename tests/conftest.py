@@ -50,7 +50,7 @@ class Grader:
         return self.file(path, seed)
 
     def close(self):
-        self.session.sandbox.close()
+        self.session.close()
 
 
 @pytest.fixture(scope="module")

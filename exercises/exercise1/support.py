@@ -45,7 +45,11 @@ def derivative(harness, spec: dict, x0, dtype: torch.dtype) -> tuple[float, floa
 def check(student, harness, spec: dict, x0, repeats: int = 1) -> None:
     """Call the student's dydx on (f, x0) and fail with a diagnosis unless every answer is right."""
     result = student.call("dydx", f=spec, x0=x0, repeats=repeats)
-    answers = result["answers"]
+    answers = result.get("answers") if isinstance(result, dict) else None
+    if not (isinstance(answers, list) and len(answers) == repeats and all(type(a) is float for a in answers)):
+        # The harness always sends `repeats` floats: anything else was forged by the child.
+        fail(f"dydx's answers did not come back intact from its sandbox ({repeats} expected)",
+             hint="Don't interfere with the grader's harness or its pipes; return your answer.")
     r64, value = derivative(harness, spec, x0, torch.float64)
     r32, _ = derivative(harness, spec, x0, torch.float32)
     reference, reference32 = torch.tensor(r64, dtype=torch.float64), torch.tensor(r32)

@@ -41,6 +41,7 @@ class ExerciseRun:
     exercise: Exercise
     submission: Submission
     seed: int
+    checks_folder: Path  # where this run's copies of the exercise's test files are
     results: list[CheckResult] = field(default_factory=list)
     layers_seen: dict | None = None  # layers every child of this exercise reported in force
 
@@ -53,7 +54,7 @@ class ExerciseRun:
 
 class GraderPlugin:
     def __init__(self, runs: list[ExerciseRun], sandbox: Sandbox):
-        self.runs = {run.exercise.folder: run for run in runs}
+        self.runs = {run.checks_folder: run for run in runs}
         self.sandbox = sandbox
         self.problems: list[str] = []
         self.sandbox_failure: str | None = None

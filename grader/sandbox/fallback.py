@@ -43,7 +43,7 @@ class SubprocessSandbox:
         started = time.monotonic()
         package_root = str(Path(__file__).resolve().parents[2])
         process = subprocess.Popen(
-            [self.python, "-I", "-c", BOOT, package_root],
+            [self.python, "-I", "-B", "-c", BOOT, package_root],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             env=clean_environment(), close_fds=True,
         )

@@ -77,6 +77,10 @@ class CallOutcome:
         return self.status == "ok"
 
 
+class ZygoteLost(Exception):
+    """The zygote's control channel closed: the process is gone."""
+
+
 class Sandbox(Protocol):
     """What the trusted side needs of a sandbox: ``Zygote``, or ``fallback.SubprocessSandbox``."""
 
@@ -93,9 +97,16 @@ class Zygote:
     """A running zygote process and the thread that reads its control channel."""
 
     def __init__(self, harnesses: dict[str, Path], python: str | None = None):
+        self._harnesses = {name: str(path) for name, path in harnesses.items()}
+        self._python = python or sys.executable
         self._ids = iter(range(1, 1 << 62))
         self._lock = threading.Lock()
         self._send_lock = threading.Lock()
+        self.restarts = 0
+        self._start()
+
+    def _start(self) -> None:
+        """Start a zygote process and the thread that reads its control channel."""
         self._spawned: dict[int, queue.Queue] = {}
         self._exits: dict[int, queue.Queue] = {}
         self._ready: queue.Queue = queue.Queue()
@@ -110,7 +121,7 @@ class Zygote:
         )
         try:
             self._process = subprocess.Popen(
-                [python or sys.executable, "-I", "-c", boot, package_root],
+                [self._python, "-I", "-B", "-c", boot, package_root],
                 stdin=theirs.fileno(),
                 stdout=self._log,
                 stderr=self._log,
@@ -122,9 +133,23 @@ class Zygote:
             raise SandboxError(f"could not start the sandbox zygote: {exc}") from None
         finally:
             theirs.close()
-        self._send({"kind": "init", "harnesses": {k: str(v) for k, v in harnesses.items()}})
+        try:
+            self._send({"kind": "init", "harnesses": self._harnesses})
+        except ZygoteLost:
+            raise SandboxError(f"the sandbox zygote failed to start: {self.log_tail()}") from None
         self._reader = threading.Thread(target=self._read_control, daemon=True)
         self._reader.start()
+
+    @property
+    def alive(self) -> bool:
+        return self._process.poll() is None and self._reader.is_alive()
+
+    def restart(self) -> None:
+        """Replace a zygote that died (a child can kill it: same user) with a fresh one."""
+        self.close()
+        self.restarts += 1
+        self._start()
+        self.wait_ready()
 
     # ---------------------------------------------------------------- lifecycle
 
@@ -170,7 +195,23 @@ class Zygote:
     # ---------------------------------------------------------------- calls
 
     def call(self, request: dict, limits: Limits) -> CallOutcome:
-        """Run ``request`` (module_name, module_file, files, harness, entry, args) in a child."""
+        """Run ``request`` (module_name, module_file, files, harness, entry, args) in a child.
+
+        A zygote found dead is restarted first; if it dies before this call's child starts,
+        the call is retried once on a new one (nothing of the student's ran). If it dies while
+        the child runs, the child took it down: the outcome says so, and the next call restarts it.
+        """
+        for attempt in (1, 2):
+            if not self.alive:
+                self.restart()
+            try:
+                return self._call(request, limits)
+            except ZygoteLost:
+                if attempt == 2:
+                    raise SandboxError(f"the sandbox zygote died: {self.log_tail()}") from None
+        raise AssertionError("unreachable")
+
+    def _call(self, request: dict, limits: Limits) -> CallOutcome:
         self.wait_ready()
         started = time.monotonic()
         request_id = next(self._ids)
@@ -183,7 +224,7 @@ class Zygote:
         except queue.Empty:
             raise SandboxError("the sandbox zygote stopped answering") from None
         if reply is None:
-            raise SandboxError(f"the sandbox zygote died: {self.log_tail()}")
+            raise ZygoteLost
         if isinstance(reply, str):
             raise SandboxError(f"the sandbox could not start a child: {reply}")
         pid, fds = reply
@@ -200,7 +241,10 @@ class Zygote:
                 outcome.exit = {"lost": True}
         with self._lock:
             self._exits.pop(pid, None)
-        if outcome.status == "crashed":
+        if outcome.exit.get("lost") and not outcome.ok:
+            outcome.status = "crashed"
+            outcome.detail = "it killed the sandbox process that started it"
+        elif outcome.status == "crashed":
             outcome.detail = describe_exit(outcome.exit, limits) + outcome.detail
         outcome.duration = time.monotonic() - started
         return outcome
@@ -211,8 +255,8 @@ class Zygote:
         try:
             with self._send_lock:
                 self._socket.sendall(protocol.pack_frame(protocol.encode(message)))
-        except OSError as exc:
-            raise SandboxError(f"the sandbox zygote is gone: {exc}; {self.log_tail()}") from None
+        except OSError:
+            raise ZygoteLost from None
 
     def _read_control(self) -> None:
         reader = protocol.FrameReader(MAX_CONTROL_BYTES)
@@ -253,10 +297,13 @@ class Zygote:
 
 
 def clean_environment() -> dict:
-    """The zygote's environment: what the interpreter needs, one thread per library, no secrets."""
+    """The zygote's environment: what the interpreter needs, one thread per library, no secrets.
+
+    ``PYTHON*`` variables are pointless here: ``python -I`` ignores them (``-B`` keeps the
+    child's folder free of bytecode caches).
+    """
     env = {key: os.environ[key] for key in ENV_KEEP if key in os.environ}
-    env.update(OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1",
-               PYTHONDONTWRITEBYTECODE="1", PYTHONHASHSEED="0")
+    env.update(OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
     return env
 
 

@@ -39,6 +39,8 @@ TENSOR_DTYPES = {
     "bool": 1,
 }
 MAX_DEPTH = 32
+MAX_INT_BITS = 4096  # about 1,233 decimal digits: far below Python's conversion limit
+MAX_ELEMENTS = 1 << 40
 MAX_DIMS = 16
 
 
@@ -134,7 +136,19 @@ def encode(value) -> bytes:
 
 
 def decode(body: bytes, max_bytes: int | None = None):
-    """Decode a message body produced by ``encode`` into fresh plain objects."""
+    """Decode a message body produced by ``encode`` into fresh plain objects.
+
+    Raises ProtocolError, and nothing else, for anything that is not a valid message.
+    """
+    try:
+        return _decode(body, max_bytes)
+    except ProtocolError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - whatever a forged message trips, it fails closed
+        raise ProtocolError(f"malformed message: {type(exc).__name__}") from None
+
+
+def _decode(body: bytes, max_bytes: int | None):
     if max_bytes is not None and len(body) > max_bytes:
         raise ProtocolError(f"message of {len(body)} bytes exceeds the cap of {max_bytes}")
     if len(body) < 8:
@@ -171,6 +185,8 @@ def _to_tree(value, buffers, depth):
     if value is None or kind is bool or kind is str:
         return value
     if kind is int:
+        if value.bit_length() > MAX_INT_BITS:
+            raise ProtocolError("integer too large to send")
         return {"int": str(value)}
     if kind is float:
         if math.isfinite(value):
@@ -234,7 +250,7 @@ def _from_tree(node, buffers, depth):
         raise ProtocolError("malformed value")
     if "int" in node and len(node) == 1:
         text = node["int"]
-        if type(text) is not str or len(text) > 4000:
+        if type(text) is not str or len(text) > 1300:
             raise ProtocolError("malformed int")
         try:
             return int(text)
@@ -265,12 +281,12 @@ def _tensor_from_tree(node, buffers):
     import torch
 
     dtype_name, shape = node["dtype"], node["shape"]
-    if dtype_name not in TENSOR_DTYPES:
+    if type(dtype_name) is not str or dtype_name not in TENSOR_DTYPES:
         raise ProtocolError(f"tensor dtype {dtype_name!r} is not allowed")
     if (
         type(shape) is not list
         or len(shape) > MAX_DIMS
-        or not all(type(n) is int and n >= 0 for n in shape)
+        or not all(type(n) is int and 0 <= n <= MAX_ELEMENTS for n in shape)
     ):
         raise ProtocolError("malformed tensor shape")
     raw = _buffer(buffers, node["tensor"])
