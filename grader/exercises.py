@@ -21,7 +21,7 @@ import jsonschema
 
 from grader import schemas
 from grader.errors import CourseError, UsageProblem
-from grader.sandbox.pool import Limits
+from grader.sandbox.outcome import Limits
 
 METADATA = "exercise.json"
 COURSE_ENV = "GRADER_COURSE"

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 
 from grader.checks.diagnose import hint_for_exception
 from grader.checks.failures import StudentCallFailed
-from grader.sandbox.pool import CallOutcome, Limits, Sandbox
+from grader.sandbox.outcome import CallOutcome, Limits
+from grader.sandbox.pool import Sandbox
 from grader.submission import Submission
 
 

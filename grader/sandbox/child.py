@@ -90,13 +90,16 @@ def result_message(request: dict, module_path: str, harnesses: dict) -> bytes:
                 raise LookupError(f"{request['entry']} is not a harness entry")
             value = entry(module, **request["args"])
             phase = "encode"
-            outcome = {"ok": True, "value": value}
-            body = protocol.encode(outcome)
+            return protocol.encode({"stage": "result", "ok": True, "value": value,
+                                    "warnings": describe_warnings(caught)})
         except BaseException as exc:  # noqa: BLE001 - student code may raise anything, SystemExit too
-            outcome = {"ok": False, "phase": phase, "error": describe_exception(exc, module_path)}
-    outcome["stage"] = "result"
-    outcome["warnings"] = [describe_warning(w) for w in caught[:MAX_WARNINGS]]
-    return protocol.encode(outcome)
+            error = describe_exception(exc, module_path)
+    return protocol.encode({"stage": "result", "ok": False, "phase": phase, "error": error,
+                            "warnings": describe_warnings(caught)})
+
+
+def describe_warnings(records) -> list[str]:
+    return [describe_warning(w) for w in records[:MAX_WARNINGS]]
 
 
 def describe_warning(record) -> str:

@@ -19,7 +19,8 @@ import time
 from pathlib import Path
 
 from grader.sandbox import protocol
-from grader.sandbox.pool import CallOutcome, Limits, clean_environment, describe_exit, interpret
+from grader.sandbox.outcome import CallOutcome, Limits, describe_exit, interpret
+from grader.sandbox.pool import clean_environment
 
 BOOT = (
     "import sys; sys.path.insert(0, sys.argv[1]); "

@@ -8,7 +8,6 @@ whether its layer is now in force, so the child can tell the trusted side exactl
 from __future__ import annotations
 
 import ctypes
-import os
 import sys
 
 try:

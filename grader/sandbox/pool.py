@@ -22,59 +22,15 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
 from grader.errors import SandboxError
 from grader.sandbox import protocol
+from grader.sandbox.outcome import CallOutcome, Limits, describe_exit, interpret
 
 MAX_CONTROL_BYTES = 1 << 20
 ENV_KEEP = ("PATH", "LANG", "LC_ALL", "TZ", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "SYSTEMROOT")
-
-
-@dataclass(frozen=True)
-class Limits:
-    """What a child may use. Units are in the names."""
-
-    wall_seconds: float = 10.0
-    cpu_seconds: int = 5
-    memory_mb: int = 1024
-    file_size_mb: int = 16
-    open_files: int = 256
-    output_kb: int = 64
-    result_mb: int = 64
-
-    def as_dict(self) -> dict:
-        return {name: getattr(self, name) for name in self.__dataclass_fields__}
-
-
-@dataclass
-class CallOutcome:
-    """What happened to one call in one child, as plain data for the checks and the report.
-
-    status: ``ok`` (value holds the decoded result), ``raised`` (the student's code or the
-    harness raised; ``error`` describes it, ``phase`` says import, call or encode), ``timeout``,
-    ``crashed`` (the child died or exited without a result), ``protocol`` (the child wrote
-    something that is not a valid frame), or ``too_large`` (the result exceeded its cap).
-    """
-
-    status: str
-    value: object = None
-    phase: str | None = None
-    error: dict | None = None
-    stdout: str = ""
-    stderr: str = ""
-    output_truncated: bool = False
-    duration: float = 0.0
-    exit: dict = field(default_factory=dict)
-    layers: dict = field(default_factory=dict)
-    warnings: list = field(default_factory=list)
-    detail: str = ""
-
-    @property
-    def ok(self) -> bool:
-        return self.status == "ok"
 
 
 class ZygoteLost(Exception):
@@ -355,59 +311,6 @@ def supervise(pid: int, fds: list[int], limits: Limits, started: float) -> CallO
     outcome.stderr = captured[err_fd].decode(errors="replace")
     outcome.output_truncated = truncated
     return outcome
-
-
-def interpret(messages: list, pending: bool, failure) -> CallOutcome:
-    """Turn the child's frames into an outcome; anything off the protocol fails closed."""
-    if failure is not None:
-        return CallOutcome(status=failure[0], detail=failure[1])
-    if pending:
-        return CallOutcome(status="protocol", detail="its result was cut off mid-message")
-    stages = [m.get("stage") if isinstance(m, dict) else None for m in messages]
-    if stages[:1] != ["ready"]:
-        return CallOutcome(status="crashed", detail="" if not stages else "; it wrote an unexpected message")
-    layers = messages[0].get("layers") if isinstance(messages[0].get("layers"), dict) else {}
-    if stages == ["ready"]:
-        return CallOutcome(status="crashed", layers=layers, detail=" before returning a result")
-    if stages != ["ready", "result"]:
-        return CallOutcome(status="protocol", layers=layers, detail="it wrote more than one result")
-    result = messages[1]
-    warnings = result.get("warnings")
-    if not (isinstance(warnings, list) and all(isinstance(w, str) for w in warnings)):
-        return CallOutcome(status="protocol", layers=layers, detail="its result message is malformed")
-    if result.get("ok") is True and set(result) == {"stage", "ok", "value", "warnings"}:
-        return CallOutcome(status="ok", value=result["value"], layers=layers, warnings=warnings)
-    if result.get("ok") is False and valid_error(result.get("error")) and result.get("phase") in PHASES:
-        return CallOutcome(status="raised", phase=result["phase"], error=result["error"],
-                           layers=layers, warnings=warnings)
-    return CallOutcome(status="protocol", layers=layers, detail="its result message is malformed")
-
-
-PHASES = ("import", "call", "encode")
-ERROR_FIELDS = {"type": str, "message": str, "traceback": str, "harness": bool}
-
-
-def valid_error(error) -> bool:
-    """An error description from the child has exactly the fields, of the types, we expect."""
-    if not isinstance(error, dict) or set(error) != {*ERROR_FIELDS, "where"}:
-        return False
-    where = error["where"]
-    if where is not None and not (isinstance(where, dict) and isinstance(where.get("line"), int)
-                                  and isinstance(where.get("function"), str)):
-        return False
-    return all(isinstance(error[name], kind) for name, kind in ERROR_FIELDS.items())
-
-
-def describe_exit(exit_info: dict, limits: Limits) -> str:
-    sig = exit_info.get("signal")
-    if exit_info.get("lost"):
-        return "the sandbox lost track of it"
-    if sig == signal.SIGXCPU:
-        return f"it used more than {limits.cpu_seconds} s of CPU time"
-    if sig is not None:
-        name = signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else str(sig)
-        return f"it was killed by {name}"
-    return f"it exited with status {exit_info.get('code')}"
 
 
 def kill_group(pid: int) -> None:

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from grader.sandbox import protocol
-from grader.sandbox.pool import ENV_KEEP, CallOutcome, Limits, Zygote
+from grader.sandbox.outcome import CallOutcome, Limits
+from grader.sandbox.pool import ENV_KEEP, Zygote
 
 pytestmark = pytest.mark.sandbox
 
