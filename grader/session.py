@@ -96,19 +96,18 @@ class GradingSession:
 
     def failed_report(self, run: ExerciseRun, kind: str, message: str) -> ExerciseReport:
         """A schema-valid report for a submission that could not be graded at all."""
+        return self.new_report(run, status="error", score=0, max_score=run.exercise.points, tests=[],
+                               isolation=isolation(None), error={"kind": kind, "message": message})
+
+    def new_report(self, run: ExerciseRun, **fields) -> ExerciseReport:
         exercise = run.exercise
         return ExerciseReport(
             exercise={"id": exercise.id, "slug": exercise.slug, "title": exercise.title},
             submission={"path": run.submission.label, "files": dict(run.submission.digests)},
-            status="error",
-            score=0,
-            max_score=exercise.points,
             seed=run.seed,
-            tests=[],
             limits=exercise.limits.as_dict(),
-            isolation=isolation(None),
             versions=self.versions(),
-            error={"kind": kind, "message": message},
+            **fields,
         )
 
     def seed_for(self, exercise: Exercise) -> int:
@@ -129,26 +128,22 @@ class GradingSession:
                 f"{exercise.id}: its public tests add up to {max_score} points, more than the "
                 f"{exercise.points} of exercise.json"
             )
-        flags = [] if has_hidden else [
-            f"public checks only: hidden checks worth {exercise.points - max_score} more points "
-            f"run when your instructor grades"
-        ] if exercise.points > max_score else []
+        flags = []
+        if not has_hidden and exercise.points > max_score:
+            flags.append(f"public checks only: hidden checks worth {exercise.points - max_score} "
+                         f"more points run when your instructor grades")
         error = None
         if submission.problem:
             error = {"kind": "submission", "message": submission.problem}
         if sandbox_failure:
             error = {"kind": "grader", "message": sandbox_failure}
-        return ExerciseReport(
-            exercise={"id": exercise.id, "slug": exercise.slug, "title": exercise.title},
-            submission={"path": submission.label, "files": dict(submission.digests)},
+        return self.new_report(
+            run,
             status="error" if sandbox_failure else "graded",
             score=sum(t.points for t in run.results),
             max_score=max_score,
-            seed=run.seed,
             tests=run.results,
-            limits=exercise.limits.as_dict(),
             isolation=isolation(run.layers_seen),
-            versions=self.versions(),
             flags=flags,
             error=error,
             duration=round(elapsed, 3),
