@@ -207,3 +207,16 @@ def test_broken_harness_is_a_course_error_with_a_report(tmp_path):
     report = json.loads(result.stdout)
     model.validate(report)
     assert report["status"] == "error" and report["error"]["kind"] == "course"
+
+
+@pytest.mark.sandbox
+def test_a_missing_student_file_gets_a_report_not_a_course_error(tmp_path):
+    root = tmp_path / "student-repo"
+    shutil.copytree(REPO / "exercises", root / "exercises", ignore=shutil.ignore_patterns("hidden"))
+    (root / "exercises" / "exercise1" / "dydx.py").unlink()
+    assert run_cli("list", cwd=root).returncode == 0
+    result = run_cli("exercise1", "--json", cwd=root)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["score"] == 0 and report["error"]["kind"] == "submission"
+    assert "dydx.py is missing" in report["error"]["message"]
