@@ -20,16 +20,22 @@ def render(reports: list[ExerciseReport], console: Console, verbose: bool = Fals
 
 def render_summary(reports: list[ExerciseReport], console: Console) -> None:
     """One row per report: what a class or a whole repository scored at a glance."""
+    columns = {
+        "submission": len({r.submission["path"] for r in reports}) > 1,
+        "exercise": len({r.exercise["id"] for r in reports}) > 1,
+    }
     table = Table(title="Summary", title_justify="left", pad_edge=False)
-    table.add_column("submission", no_wrap=True)
-    table.add_column("exercise", no_wrap=True)
+    for name, shown in columns.items():
+        if shown:
+            table.add_column(name, no_wrap=True)
     table.add_column("score", justify="right", no_wrap=True)
     table.add_column("first problem", overflow="fold", ratio=1)
     for report in reports:
         first = next((t for t in report.tests if t.status != "passed"), None)
         problem = "" if first is None else (first.hint if first.message == HIDDEN_FAILURE else first.message) or first.status
-        table.add_row(report.submission["path"], report.exercise["id"],
-                      f"{report.score}/{report.max_score}", problem.splitlines()[0] if problem else "")
+        cells = {"submission": report.submission["path"], "exercise": report.exercise["id"]}
+        table.add_row(*(cells[name] for name, shown in columns.items() if shown),
+                      f"{report.score}/{report.max_score}", shorten(problem))
     console.print()
     console.print(table)
     score = sum(r.score for r in reports)
@@ -76,6 +82,12 @@ def render_one(report: ExerciseReport, console: Console, verbose: bool) -> None:
     for flag in report.flags:
         summary.append(f"\n{flag}", style="dim")
     console.print(summary)
+
+
+def shorten(text: str, limit: int = 70) -> str:
+    """The first line of a message, cut to ``limit`` characters."""
+    line = text.splitlines()[0] if text else ""
+    return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
 
 
 def isolation_line(report: ExerciseReport) -> str:

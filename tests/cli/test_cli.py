@@ -220,3 +220,13 @@ def test_a_missing_student_file_gets_a_report_not_a_course_error(tmp_path):
     report = json.loads(result.stdout)
     assert report["score"] == 0 and report["error"]["kind"] == "submission"
     assert "dydx.py is missing" in report["error"]["message"]
+
+
+@pytest.mark.sandbox
+def test_the_readme_command_shows_each_table_and_a_summary():
+    files = sorted(str(p.relative_to(REPO)) for p in (REPO / "examples" / "exercise1").glob("*.py"))
+    result = run_cli("exercise1", *files)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("Score: ") == len(files)
+    assert "Summary" in result.stdout and "Total: 26/49 points over 7 reports" in result.stdout
+    assert "hint: You returned f(x0)" in result.stdout
