@@ -36,19 +36,29 @@ class GradeGroup(click.Group):
         formatter.write_usage("grade", "[--course DIR] EXERCISE [FILE]... | all | list")
 
 
+def remember_course(ctx, _param, value):
+    if value is not None:
+        ctx.meta["grader.course"] = value
+
+
+course_option = click.option(
+    "--course", type=click.Path(file_okay=False, path_type=Path), expose_value=False,
+    callback=remember_course,
+    help="The course folder (default: the nearest folder with exercises/, or $GRADER_COURSE).",
+)
+
+
 @click.group(cls=GradeGroup, context_settings={"help_option_names": ["-h", "--help"]},
              epilog="EXERCISE: exercise3, 3, ex3 or the exercise's slug. "
                     "Exit codes: 0 graded, 2 usage error, 3 broken course, 4 internal failure.")
-@click.option("--course", type=click.Path(file_okay=False, path_type=Path),
-              help="The course folder (default: the nearest folder with exercises/, or $GRADER_COURSE).")
+@course_option
 @click.version_option(package_name="autograd-grader", prog_name="grade")
-@click.pass_context
-def main(ctx, course):
+def main():
     """Grade PyTorch autograd exercises; your code runs in a sandbox, the checks outside it."""
-    ctx.obj = {"course": course}
 
 
 def grading_options(function):
+    function = course_option(function)
     function = click.option("--seed", type=click.IntRange(0, 2**31 - 1),
                             help="Seed for the drawn inputs (default: fixed per exercise; recorded in the report).")(function)
     function = click.option("--json", "as_json", is_flag=True,
@@ -59,6 +69,7 @@ def grading_options(function):
 
 
 @main.command("list")
+@course_option
 @click.pass_context
 def list_command(ctx):
     """List the exercises of this course."""
@@ -146,7 +157,7 @@ def group_by_student(submissions, together: bool):
 def load_course(ctx):
     from grader.exercises import find_course, load_course as load
 
-    course_dir = ctx.obj.get("course")
+    course_dir = ctx.meta.get("grader.course")
     return run_guarded(lambda: load(course_dir) if course_dir else find_course())
 
 

@@ -91,7 +91,7 @@ def broken_course(tmp_path, edit):
 )
 def test_malformed_metadata_is_one_line_naming_file_and_field(no_zygote, tmp_path, edit, words):
     root = broken_course(tmp_path, edit)
-    result = invoke("--course", str(root), "list")
+    result = invoke("list", "--course", str(root))
     assert result.exit_code == 3
     line = only_line(result.output)
     assert "exercise1/exercise.json" in line and words in line
