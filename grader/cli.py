@@ -35,6 +35,12 @@ class GradeGroup(click.Group):
     def format_usage(self, ctx, formatter):
         formatter.write_usage("grade", "[--course DIR] EXERCISE [FILE]... | all | list")
 
+    def format_commands(self, ctx, formatter):
+        rows = [("EXERCISE [FILE]...", "Grade one exercise: your file in this repository, or each FILE given.")]
+        rows += [(name, self.commands[name].get_short_help_str(60)) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
 
 def remember_course(ctx, _param, value):
     if value is not None:
