@@ -21,15 +21,15 @@ class StudentCallFailed(CheckFailed):
     """The student's code did not return a value: it raised, crashed, hung or broke the protocol.
 
     ``not_implemented`` is set when the stub's NotImplementedError is still in place. ``brief``
-    leaves out text the student's code wrote (an exception's message), which a hidden check must
-    not echo back: it could carry the hidden inputs out.
+    is what a hidden check shows instead of the message: it leaves out everything the student's
+    code could choose, which could carry the hidden inputs out.
     """
 
     def __init__(self, message: str, hint: str | None = None, staff: str | None = None,
                  not_implemented: bool = False, brief: str | None = None):
         super().__init__(message, hint=hint, staff=staff)
         self.not_implemented = not_implemented
-        self.brief = brief or message  # without the student's own text (for hidden checks)
+        self.brief = brief or message
 
 
 def fail(message: str, hint: str | None = None, **details) -> None:

@@ -66,12 +66,18 @@ class Student:
 
 
 def explain(outcome: CallOutcome, function: str, module_file: str, limits: Limits) -> StudentCallFailed:
-    """A student-facing account of a call that did not return a value."""
-    if outcome.status == "unavailable":
+    """A student-facing account of a call that did not return a value.
+
+    Each failure has a full message (visible checks) and a fixed ``brief`` for hidden checks:
+    anything the student's code can choose (an exception's text or type name, an exit status, a
+    line number, a size) could carry a hidden check's inputs out, so the brief holds none of it.
+    """
+    if outcome.status == "unavailable":  # the submission itself cannot run: nothing hidden in it
         return StudentCallFailed(outcome.detail)
     if outcome.status == "timeout":
         return StudentCallFailed(
             f"{function} did not finish: {outcome.detail}",
+            brief=f"{function} did not finish in time",
             hint="Look for a loop that never ends, or work far larger than the exercise needs.",
         )
     if outcome.status == "too_large":
@@ -82,45 +88,47 @@ def explain(outcome: CallOutcome, function: str, module_file: str, limits: Limit
     if outcome.status == "protocol":
         return StudentCallFailed(
             f"the process running {function} wrote an invalid result ({outcome.detail})",
+            brief=f"the process running {function} wrote an invalid result",
             hint="Do not write to file descriptors your code did not open.",
         )
     if outcome.status == "crashed":
         return StudentCallFailed(
             f"the process running {function} ended abnormally: {outcome.detail}",
+            brief=f"the process running {function} ended abnormally",
             hint="Don't call sys.exit(), os._exit() or kill the process; return the result instead.",
         )
     error = outcome.error
     where = f" at line {error['where']['line']} of {module_file}" if error["where"] else ""
     staff = error["traceback"] or None
+    hint = hint_for_exception(error["type"], error["message"], outcome.warnings)
     if error["type"] == "NotImplementedError" and error["where"]:
         return StudentCallFailed(
             f"{function} is not implemented yet: the stub still raises NotImplementedError{where}",
+            brief=f"{function} is not implemented yet",
             hint=f"Replace the `raise NotImplementedError` in {module_file} with your solution.",
             not_implemented=True,
         )
     if error["harness"]:
-        return StudentCallFailed(
-            f"{function} {error['message']}",
-            hint=hint_for_exception(error["type"], error["message"], outcome.warnings),
-        )
+        return StudentCallFailed(f"{function} {error['message']}",
+                                 brief=f"{function} returned a value of the wrong kind", hint=hint)
     message = f": {error['message']}" if error["message"] else ""
     if outcome.phase == "import":
         if error["type"] == "SystemExit":
             return StudentCallFailed(
                 f"{module_file} called sys.exit() while being imported{where}",
+                brief=f"{module_file} exited while being imported",
                 hint="Remove top-level code that exits; put experiments under "
                      "`if __name__ == \"__main__\":`.",
             )
         return StudentCallFailed(
             f"{module_file} failed to import: {error['type']}{where}{message}",
-            brief=f"{module_file} failed to import: {error['type']}{where}",
-            hint=hint_for_exception(error["type"], error["message"], outcome.warnings)
-            or "The file must import without errors: run `python " + module_file + "` to see the problem.",
+            brief=f"{module_file} failed to import",
+            hint=hint or f"The file must import without errors: run `python {module_file}` to see the problem.",
             staff=staff,
         )
     return StudentCallFailed(
         f"{function} raised {error['type']}{where}{message}",
-        brief=f"{function} raised {error['type']}{where}",
-        hint=hint_for_exception(error["type"], error["message"], outcome.warnings),
+        brief=f"{function} raised an exception",
+        hint=hint,
         staff=staff,
     )

@@ -34,7 +34,8 @@ class CallOutcome:
     status: ``ok`` (value holds the decoded result), ``raised`` (the student's code or the
     harness raised; ``error`` describes it, ``phase`` says import, call or encode), ``timeout``,
     ``crashed`` (the child died or exited without a result), ``protocol`` (the child wrote
-    something that is not a valid frame), or ``too_large`` (the result exceeded its cap).
+    something that is not a valid frame), ``too_large`` (the result exceeded its cap), or
+    ``unavailable`` (no child ran: the submission cannot be run at all, ``detail`` says why).
     """
 
     status: str

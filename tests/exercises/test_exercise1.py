@@ -84,7 +84,7 @@ def test_hidden_exception_text_is_not_echoed(grader1):
     )
     for test in report.tests:
         if test.visibility == "hidden":
-            assert "secret" not in test.message and "ValueError" in test.message
+            assert "secret" not in test.message and test.message == "dydx raised an exception"
         else:
             assert "secret input" in test.message
 
@@ -121,3 +121,16 @@ def test_non_finite_answers_fail_with_their_hint_and_no_nan_in_json(grader1, val
     assert all("NaN or Inf" in t.message for t in report.tests if t.visibility == "visible")
     text = to_json(report.to_dict())
     assert "NaN" not in text.replace("NaN or Inf", "") and "Infinity" not in text
+
+
+@pytest.mark.parametrize("body, leak", [
+    ("raise type('Leak_' + str(int(abs(x0) * 1000)), (Exception,), {})()", "Leak_"),
+    ("import os; os._exit(int(abs(x0) * 10) + 3)", "status"),
+    ("return [x0]", "list"),
+])
+def test_hidden_checks_echo_nothing_the_student_chose(grader1, body, leak):
+    report = grader1.source(f"def dydx(f, x0):\n    {body}\n")
+    hidden = [t for t in report.tests if t.visibility == "hidden"]
+    visible = [t for t in report.tests if t.visibility == "visible"]
+    assert all(leak in t.message for t in visible)
+    assert hidden and all(leak not in t.message for t in hidden)
