@@ -82,8 +82,15 @@ def list_command(ctx):
     from rich.console import Console
     from rich.table import Table
 
+    from grader.exercises import display
+
     course = load_course(ctx)
-    table = Table("id", "slug", "title", "points", "your file")
+    table = Table(pad_edge=False)
+    table.add_column("id", no_wrap=True)
+    table.add_column("slug", no_wrap=True)
+    table.add_column("title", ratio=1)
+    table.add_column("points", justify="right", no_wrap=True)
+    table.add_column("your file", no_wrap=True)
     for exercise in course.exercises:
         files = ", ".join(display(p) for p in exercise.student_paths())
         table.add_row(exercise.id, exercise.slug, exercise.title, str(exercise.points), files)
@@ -128,13 +135,14 @@ def grade(course, jobs, seed, as_json: bool, verbose: bool, bundle: bool) -> Non
     def work():
         from rich.console import Console
 
+        from grader.exercises import display
         from grader.formats import json_document, terminal
         from grader.session import GradingSession
         from grader.submission import load_submission
 
         exercises = list({exercise.id: exercise for exercise, _ in jobs}.values())
         with GradingSession(course, exercises, seed=seed) as session:
-            submissions = [load_submission(e, paths, label=label(paths)) for e, paths in jobs]
+            submissions = [load_submission(e, paths, label=display(paths[0])) for e, paths in jobs]
             reports = []
             for group in group_by_student(submissions, bundle):
                 reports.extend(session.grade(group))
@@ -191,17 +199,6 @@ def fail_usage(message: str):
     """A usage error as one line (what is wrong, how to fix it), exit code 2."""
     click.echo(f"grade: error: {message}", err=True)
     sys.exit(EXIT_USAGE)
-
-
-def label(paths: list[Path]) -> str:
-    return display(paths[0])
-
-
-def display(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
 
 
 def run() -> None:
