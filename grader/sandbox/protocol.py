@@ -20,6 +20,7 @@ import json
 import math
 import os
 import struct
+import sys
 
 MAGIC = b"AGG\x00"
 VERSION = 1
@@ -209,31 +210,23 @@ def _to_tree(value, buffers, depth):
 
 
 def _is_plain_tensor(value) -> bool:
-    torch = _torch_if_loaded()
+    """Exactly torch.Tensor (no subclass); torch is not imported here just to say no."""
+    torch = sys.modules.get("torch")
     return torch is not None and type(value) is torch.Tensor
 
 
-def _torch_if_loaded():
-    import sys
-
-    return sys.modules.get("torch")
-
-
 def _tensor_to_tree(tensor, buffers):
-    torch = _torch_if_loaded()
+    import torch
+
     if tensor.layout != torch.strided or tensor.device.type != "cpu" or tensor.is_quantized:
         raise ProtocolError("only dense CPU tensors can be sent")
     dtype = str(tensor.dtype).removeprefix("torch.")
     if dtype not in TENSOR_DTYPES:
         raise ProtocolError(f"tensors of dtype {dtype} cannot be sent")
     flat = tensor.detach().contiguous().reshape(-1)
-    if flat.numel():
-        raw = flat.view(torch.uint8).numpy().tobytes() if dtype != "bool" else (
-            flat.to(torch.uint8).numpy().tobytes()
-        )
-    else:
-        raw = b""
-    buffers.append(raw)
+    if dtype == "bool":
+        flat = flat.to(torch.uint8)
+    buffers.append(flat.view(torch.uint8).numpy().tobytes() if flat.numel() else b"")
     return {"tensor": len(buffers) - 1, "dtype": dtype, "shape": list(tensor.shape)}
 
 
