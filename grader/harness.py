@@ -11,6 +11,10 @@ The same harness module is also imported by the trusted process, so that tests c
 exactly the function the student was handed (from the same plain-data parameters) and compute
 the reference with ``torch.autograd``. Nothing of the student's runs there.
 
+A harness is imported once by the zygote, before it forks: at import time it may define
+functions and constants but must not run a torch operation (a fork after torch has started its
+thread pools hangs the children). Build tensors inside entries.
+
 This module is imported by the sandbox zygote: it imports nothing of the grader.
 """
 
