@@ -152,7 +152,7 @@ def run_standalone() -> None:
     os.dup2(2, 1)
     harnesses = {request["harness"]: import_module_file(
         f"grader_harness_{request['harness']}", init["harnesses"][request["harness"]])}
-    run(request, result_fd, tempfile.mkdtemp(prefix="grader-child-"), harnesses, forked=False)
+    run(request, result_fd, tempfile.mkdtemp(prefix="child-", dir=init["scratch"]), harnesses, forked=False)
 
 
 def import_module_file(name: str, path: str):

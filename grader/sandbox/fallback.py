@@ -12,8 +12,10 @@ takes sockets.
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -48,8 +50,9 @@ class SubprocessSandbox:
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             env=clean_environment(), close_fds=True,
         )
+        scratch = tempfile.mkdtemp(prefix="grader-sandbox-")  # removed below, whatever the child did
         message = {**request, "limits": limits.as_dict()}
-        payload = (protocol.pack_frame(protocol.encode({"harnesses": self.harnesses}))
+        payload = (protocol.pack_frame(protocol.encode({"harnesses": self.harnesses, "scratch": scratch}))
                    + protocol.pack_frame(protocol.encode(message)))
         frames = protocol.FrameReader(limits.result_mb << 20)
         results: list = []
@@ -91,6 +94,7 @@ class SubprocessSandbox:
             failure.append(("timeout", f"it ran longer than the {limits.wall_seconds:g} s limit"))
         for thread in threads:
             thread.join(timeout=5)
+        shutil.rmtree(scratch, ignore_errors=True)
         outcome = interpret(results, frames.pending, failure[0] if failure else None)
         code = process.returncode
         outcome.exit = {"signal": -code} if code < 0 else {"code": code}

@@ -8,6 +8,7 @@ whether its layer is now in force, so the child can tell the trusted side exactl
 from __future__ import annotations
 
 import ctypes
+import signal
 import sys
 
 try:
@@ -22,13 +23,13 @@ MIB = 1 << 20
 ADDRESS_SPACE_SLACK = 256 * MIB
 
 
-def die_with_parent() -> bool:
-    """Ask the kernel to SIGKILL this process when its parent (the zygote) dies."""
+def die_with_parent(signal_number: int = signal.SIGKILL) -> bool:
+    """Ask the kernel to send this process a signal (SIGKILL unless told) when its parent dies."""
     if not sys.platform.startswith("linux"):
         return False
     try:
         libc = ctypes.CDLL(None, use_errno=True)
-        return libc.prctl(PR_SET_PDEATHSIG, 9, 0, 0, 0) == 0
+        return libc.prctl(PR_SET_PDEATHSIG, int(signal_number), 0, 0, 0) == 0
     except (OSError, AttributeError):
         return False
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import queue
 import selectors
+import shutil
 import signal
 import socket
 import subprocess
@@ -89,8 +90,11 @@ class Zygote:
             raise SandboxError(f"could not start the sandbox zygote: {exc}") from None
         finally:
             theirs.close()
+        # The children's private folders live under this one, which is removed here on close:
+        # a zygote killed outright cannot clean up after itself.
+        self._scratch = tempfile.mkdtemp(prefix="grader-sandbox-")
         try:
-            self._send({"kind": "init", "harnesses": self._harnesses})
+            self._send({"kind": "init", "harnesses": self._harnesses, "scratch": self._scratch})
         except ZygoteLost:
             raise SandboxError(f"the sandbox zygote failed to start: {self.log_tail()}") from None
         self._reader = threading.Thread(target=self._read_control, daemon=True)
@@ -132,6 +136,7 @@ class Zygote:
             os.killpg(self._process.pid, signal.SIGKILL)
             self._process.wait()
         self._log.close()
+        shutil.rmtree(self._scratch, ignore_errors=True)
 
     def __enter__(self):
         return self

@@ -29,7 +29,9 @@ MAX_REQUEST_BYTES = 1 << 30
 
 
 def main() -> None:
-    layers.die_with_parent()
+    # When the grader dies, SIGTERM: the handler below ends `serve`, whose cleanup kills the
+    # children and removes their folders.
+    layers.die_with_parent(signal.SIGTERM)
     import torch  # noqa: F401 - paid once here, inherited by every child
     import numpy  # noqa: F401
 
@@ -48,10 +50,15 @@ def main() -> None:
             harness_errors[name] = f"{error['type']}{line}: {error['message']}"
     send(control, {"kind": "ready", "pid": os.getpid(), "python": sys.version.split()[0],
                    "torch": str(torch.__version__), "harness_errors": harness_errors})
-    serve(control, harnesses)
+    signal.signal(signal.SIGTERM, leave)
+    serve(control, harnesses, init["scratch"])
 
 
-def serve(control: socket.socket, harnesses: dict) -> None:
+def leave(*_):
+    raise SystemExit(0)
+
+
+def serve(control: socket.socket, harnesses: dict, scratch: str) -> None:
     wake_r, wake_w = os.pipe()
     os.set_blocking(wake_w, False)
     signal.set_wakeup_fd(wake_w)
@@ -72,7 +79,7 @@ def serve(control: socket.socket, harnesses: dict) -> None:
             for payload in reader.feed(data):
                 request = protocol.decode(payload)
                 try:
-                    pid, workdir = spawn(control, request, harnesses)
+                    pid, workdir = spawn(control, request, harnesses, scratch)
                 except OSError as exc:  # fork or pipe refused: say so and keep serving
                     send(control, {"kind": "spawn_failed", "id": request["id"], "message": str(exc)})
                     continue
@@ -81,16 +88,17 @@ def serve(control: socket.socket, harnesses: dict) -> None:
         for pid, workdir in workdirs.items():
             kill_group(pid)
             shutil.rmtree(workdir, ignore_errors=True)
+        shutil.rmtree(scratch, ignore_errors=True)
         # Leave without the interpreter's teardown: unloading torch costs a quarter second,
         # and the trusted side waits for this process to be gone.
         os._exit(0)
 
 
-def spawn(control, request: dict, harnesses: dict) -> tuple[int, str]:
+def spawn(control, request: dict, harnesses: dict, scratch: str) -> tuple[int, str]:
     """Fork a child for one call and hand the read ends of its pipes to the trusted side."""
     from grader.sandbox import child
 
-    workdir = tempfile.mkdtemp(prefix="grader-child-")
+    workdir = tempfile.mkdtemp(prefix="child-", dir=scratch)
     opened: list[int] = []
     try:
         for _ in range(3):
@@ -109,6 +117,7 @@ def spawn(control, request: dict, harnesses: dict) -> tuple[int, str]:
             os.setsid()
             signal.set_wakeup_fd(-1)
             signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
             devnull = os.open(os.devnull, os.O_RDONLY)
             os.dup2(devnull, 0)
             os.dup2(out_w, 1)

@@ -22,7 +22,7 @@ GRADER = textwrap.dedent("""
                        "    return student.run()\\n")
     zygote = Zygote({"t": harness})
     zygote.wait_ready()
-    print(zygote._process.pid, flush=True)
+    print(zygote._process.pid, zygote._scratch, flush=True)
     source = b"import os, time\\ndef run():\\n    print(os.getpid(), flush=True)\\n    time.sleep(600)\\n"
     zygote.call({"module_name": "sub", "module_file": "sub.py", "files": {"sub.py": source},
                  "harness": "t", "entry": "run", "args": {}}, Limits(wall_seconds=600))
@@ -57,11 +57,12 @@ def gone(pid: int, within: float) -> bool:
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="parent-death signals are Linux's")
-def test_killing_the_grader_takes_the_zygote_and_its_children_with_it(tmp_path):
+def test_killing_the_grader_takes_the_zygote_its_children_and_their_files_with_it(tmp_path):
     grader = subprocess.Popen([sys.executable, "-c", GRADER, str(tmp_path / "harness.py")],
                               stdout=subprocess.PIPE, text=True)
     try:
-        zygote_pid = int(grader.stdout.readline())
+        pid_text, scratch = grader.stdout.readline().split()
+        zygote_pid = int(pid_text)
         deadline = time.monotonic() + 30
         child_pid = None
         while child_pid is None and time.monotonic() < deadline:
@@ -73,6 +74,10 @@ def test_killing_the_grader_takes_the_zygote_and_its_children_with_it(tmp_path):
         grader.wait()
         assert gone(zygote_pid, within=10), "the zygote outlived the grader"
         assert gone(child_pid, within=10), "the child outlived the grader"
+        deadline = time.monotonic() + 10
+        while os.path.exists(scratch) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not os.path.exists(scratch), "the children's folders outlived the grader"
     finally:
         if grader.poll() is None:
             grader.kill()

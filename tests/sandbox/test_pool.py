@@ -670,7 +670,7 @@ def test_cwd_is_a_private_temp_dir_with_only_the_submission(zygote):
         """)
     assert outcome.status == "ok", outcome
     cwd = outcome.value["cwd"]
-    assert os.path.basename(cwd).startswith("grader-child-")
+    assert os.path.basename(cwd).startswith("child-")
     assert [f for f in outcome.value["files"] if f != "__pycache__"] == ["sub.py"]
     assert outcome.value["mode"] == 0o700
     assert Path(cwd).resolve() != Path.cwd().resolve()
@@ -724,7 +724,7 @@ def test_the_temp_dir_is_removed_even_after_a_timeout(zygote):
         """, Limits(wall_seconds=1))
     assert outcome.status == "timeout"
     cwd = outcome.stdout.strip()
-    assert os.path.basename(cwd).startswith("grader-child-")
+    assert os.path.basename(cwd).startswith("child-")
     assert not os.path.exists(cwd)
 
 
