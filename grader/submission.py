@@ -36,7 +36,7 @@ class Submission:
 def load_submission(exercise: Exercise, paths: list[Path], label: str | None = None) -> Submission:
     """Read the student's files (in the order of ``exercise.student_files``) and parse them."""
     submission = Submission(exercise=exercise, label=label or str(paths[0]))
-    for name, path in zip(exercise.student_files, paths):
+    for name, path in zip(exercise.student_files, paths, strict=True):
         problem = read_one(submission, name, path)
         if problem and submission.problem is None:
             submission.problem = problem
