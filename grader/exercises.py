@@ -79,10 +79,6 @@ class Course:
     root: Path
     exercises: tuple[Exercise, ...]
 
-    @property
-    def solutions(self) -> Path:
-        return self.root / "solutions"
-
     def resolve(self, reference: str) -> Exercise:
         """An exercise by id, number, ``exN`` or slug; a UsageProblem listing the valid ones."""
         wanted = reference.strip().lower()

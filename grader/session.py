@@ -10,6 +10,7 @@ a report; only a broken course or a broken sandbox raises.
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import os
 import platform
@@ -234,6 +235,7 @@ def isolation(layers_seen: dict | None) -> dict:
     }
 
 
+@functools.cache
 def torch_version() -> str | None:
     try:
         from importlib.metadata import version

@@ -1,8 +1,7 @@
 """A student's files for one exercise, read and parsed in the trusted process, never executed.
 
 Parsing here (with ``ast``, which runs nothing) lets a file that does not parse get one clear
-line ("dydx.py line 3: SyntaxError: ...") before any sandbox starts, and gives the static scan a
-syntax tree to read.
+line ("dydx.py line 3: SyntaxError: ...") before any sandbox starts.
 """
 
 from __future__ import annotations
@@ -30,7 +29,6 @@ class Submission:
     files: dict[str, bytes] = field(default_factory=dict)
     digests: dict[str, str | None] = field(default_factory=dict)
     problem: str | None = None
-    trees: dict[str, ast.Module] = field(default_factory=dict)
 
 
 def load_submission(exercise: Exercise, paths: list[Path], label: str | None = None) -> Submission:
@@ -58,22 +56,20 @@ def read_one(submission: Submission, name: str, path: Path) -> str | None:
         return f"{name} cannot be read: {exc.strerror}"
     submission.files[name] = content
     submission.digests[name] = hashlib.sha256(content).hexdigest()
-    tree, problem = parse(name, content)
-    if tree is not None:
-        submission.trees[name] = tree
-    return problem
+    return parse(name, content)
 
 
-def parse(name: str, content: bytes) -> tuple[ast.Module | None, str | None]:
+def parse(name: str, content: bytes) -> str | None:
     """Parse Python source without running it; a problem is one line naming file and line."""
     try:
-        return ast.parse(content, filename=name), None
+        ast.parse(content, filename=name)
+        return None
     except SyntaxError as exc:
         where = f" line {exc.lineno}" if exc.lineno else ""
-        return None, f"{name}{where}: {type(exc).__name__}: {exc.msg}; fix it so that the file runs"
+        return f"{name}{where}: {type(exc).__name__}: {exc.msg}; fix it so that the file runs"
     except (ValueError, UnicodeDecodeError) as exc:
-        return None, f"{name}: cannot be parsed: {exc}"
+        return f"{name}: cannot be parsed: {exc}"
     except RecursionError:
-        return None, f"{name}: nested too deeply for Python to parse"
+        return f"{name}: nested too deeply for Python to parse"
     except MemoryError:
-        return None, f"{name}: too large or deeply nested for Python to parse"
+        return f"{name}: too large or deeply nested for Python to parse"

@@ -62,10 +62,3 @@ def hint_for_exception(error_type: str, message: str, warnings: list[str] = ()) 
         if pattern.search(text):
             return hint
     return None
-
-
-def hint_for_warnings(warnings: list[str]) -> str | None:
-    """A hint from the warnings raised during a call that returned (wrongly)."""
-    if any(NOT_LEAF_WARNING in w for w in warnings):
-        return NOT_LEAF_HINT
-    return None

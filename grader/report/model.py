@@ -57,10 +57,6 @@ class ExerciseReport:
     duration: float = 0.0
     schema_version: str = SCHEMA_VERSION
 
-    @property
-    def percent(self) -> float:
-        return 100.0 * self.score / self.max_score if self.max_score else 0.0
-
     def to_dict(self) -> dict:
         return finite(asdict(self))
 
