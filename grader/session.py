@@ -21,6 +21,7 @@ from importlib import resources
 from pathlib import Path
 
 from grader import __version__
+from grader.checks.scan import scan_for_autograd
 from grader.errors import CourseError, GraderError
 from grader.exercises import Course, Exercise, display
 from grader.report.model import ExerciseReport
@@ -133,6 +134,7 @@ class GradingSession:
         if not has_hidden and exercise.points > max_score:
             flags.append(f"public checks only: hidden checks worth {exercise.points - max_score} "
                          f"more points run when your instructor grades")
+        flags.extend(review_flags(run))
         error = None
         if submission.problem:
             error = {"kind": "submission", "message": submission.problem}
@@ -149,6 +151,17 @@ class GradingSession:
             error=error,
             duration=round(elapsed, 3),
         )
+
+
+def review_flags(run: ExerciseRun) -> list[str]:
+    """Flags for a reviewer: the checks' own (e.g. "looks like finite differences") and, where
+    the exercise forbids autograd, what the static scan found in the student's files."""
+    flags = list(dict.fromkeys(run.flags))
+    if "autograd" in run.exercise.forbidden:
+        for name, content in run.submission.files.items():
+            flags.extend(f"for review (autograd is forbidden here): {finding.describe()}"
+                         for finding in scan_for_autograd(name, content))
+    return flags
 
 
 def start_sandbox(harnesses: dict[str, Path]) -> Sandbox:

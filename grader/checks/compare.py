@@ -43,7 +43,7 @@ def policy_for(*values) -> Policy:
 
 @dataclass(frozen=True)
 class Comparison:
-    """The verdict on one tensor. ``reason``: ok, shape, nonfinite, or value."""
+    """The verdict on one tensor. ``reason``: ok, missing, shape, nonfinite, or value."""
 
     passed: bool
     reason: str
@@ -64,6 +64,8 @@ class Comparison:
         }
 
     def describe(self, what: str = "the gradient") -> str:
+        if self.reason == "missing":
+            return f"{what} is missing"
         if self.reason == "shape":
             return f"{what} has the wrong shape"
         at = f" at index {list(self.worst_index)}" if self.worst_index else ""
@@ -118,6 +120,22 @@ def compare(got, reference: torch.Tensor, policy: Policy, reference32: torch.Ten
         policy=policy.name,
         finite_differences=passed and policy is FLOAT64 and normwise > FINITE_DIFFERENCE_THRESHOLD,
     )
+
+
+def compare_each(got: dict, references: dict, policy: Policy,
+                 references32: dict | None = None) -> dict[str, Comparison]:
+    """One verdict per reference tensor (a dict of gradients, for instance), in the references' order.
+
+    A key missing from ``got`` (or holding something that is not a tensor) fails as ``missing``.
+    """
+    verdicts = {}
+    for name, reference in references.items():
+        value = got.get(name)
+        if not isinstance(value, torch.Tensor):
+            verdicts[name] = Comparison(False, "missing", math.inf, policy=policy.name)
+        else:
+            verdicts[name] = compare(value, reference, policy, (references32 or {}).get(name))
+    return verdicts
 
 
 def unravel(flat_index: int, shape) -> tuple[int, ...]:

@@ -1,14 +1,32 @@
 """Turn what went wrong into a hint a student can act on.
 
-This module holds the rules that serve every exercise: an exception's "Type: message" matched
-against the autograd errors students meet, and the warnings torch prints on the way. Each hint
-says what is wrong, why, and what to change. Exercise-specific diagnosis (relations between a
-wrong answer and the right one) lives beside the exercise's tests and reuses these helpers.
+The rules here serve every exercise; an exercise supplies only its own vocabulary (which scalar
+factors mean which mistake, its known-bug mutants, the order of its tensors from the loss back):
+
+- exception rules: an exception's "Type: message" matched against the autograd errors students
+  meet, and the warnings torch prints on the way;
+- relations between a wrong tensor and the right one: a scalar factor (``scalar_relation``), the
+  transpose, a batch dimension left unsummed;
+- known-bug mutants: the grader's own implementations of the classic bugs, evaluated by the
+  trusted process on the student's inputs; the first that matches the answer and differs from
+  the right one names the bug;
+- localisation: the first wrong tensor walking back from the loss.
+
+Every rule requires the answer to be *close* to what the bug predicts, under the same tolerance
+policy as the grade, so no hint fires on a correct answer. Each hint says what is wrong, why,
+and what to change.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # torch is imported by the functions that need it: the exception rules are
+    import torch   # used while the grader starts, before torch is worth importing
+
+    from grader.checks.compare import Comparison, Policy
 
 NOT_LEAF_WARNING = "grad attribute of a Tensor that is not a leaf Tensor"
 
@@ -46,6 +64,13 @@ NONFINITE_HINT = (
     "zero, the log of zero, or exp() of a large number overflowing."
 )
 
+AUTOGRAD_HINT = (
+    "This exercise asks for the gradients by hand: autograd (backward(), torch.autograd.grad, "
+    "torch.func, ...) is switched off while your code runs. Apply the chain rule yourself: keep "
+    "the forward pass's intermediate values and multiply the local derivatives from the loss "
+    "back to each parameter, using tensor operations (@, *, .T, .sum)."
+)
+
 NOT_LEAF_HINT = (
     "You read .grad of a tensor that is not a leaf, and it is None: .double(), .to() or any "
     "operation applied after requires_grad=True creates a new tensor. Create the leaf with the "
@@ -62,3 +87,111 @@ def hint_for_exception(error_type: str, message: str, warnings: list[str] = ()) 
         if pattern.search(text):
             return hint
     return None
+
+
+SNAP_TOLERANCE = 0.05  # a measured factor k snaps to a candidate c when |k - c| <= 5% of |c|
+
+
+@dataclass(frozen=True)
+class Relation:
+    """A mistake that scales the right answer by ``factor``; ``hint`` says which and what to do."""
+
+    factor: float
+    hint: str
+
+
+@dataclass
+class Mutant:
+    """A known bug, implemented by the grader and evaluated on the student's own inputs.
+
+    ``values`` are the buggy implementation's outputs in float64 and ``values32`` the same in
+    float32 (they widen the tolerance where the case is ill-conditioned, as for the reference).
+    """
+
+    name: str
+    hint: str
+    values: dict
+    values32: dict = field(default_factory=dict)
+
+
+@dataclass
+class Diagnosis:
+    """What a wrong answer shows: a hint (or None), and the first wrong tensor from the loss back."""
+
+    hint: str | None = None
+    first_wrong: str | None = None
+    bug: str | None = None  # the mutant or relation that matched, for the report's details
+
+
+def scalar_relation(got: list, right: list, policy: Policy, right32: list | None,
+                    candidates: list[Relation]) -> Relation | None:
+    """The candidate c with every ``got`` tensor close to c times its ``right`` one, or None.
+
+    k = <g, r> / <r, r> over all the tensors together, snapped to the nearest candidate; the
+    relation is accepted only if each g passes the tolerance policy against c * r (the sign
+    counts). Where the right answer is all zeros there is no factor.
+    """
+    import torch
+
+    from grader.checks.compare import compare
+
+    g = torch.cat([t.detach().reshape(-1).to(torch.float64) for t in got])
+    r = torch.cat([t.detach().reshape(-1).to(torch.float64) for t in right])
+    if g.shape != r.shape or not bool(torch.isfinite(g).all()):
+        return None
+    norm = float(r @ r)
+    if norm == 0.0:
+        return None
+    k = float(g @ r) / norm
+    for relation in sorted(candidates, key=lambda c: abs(k - c.factor)):
+        c = relation.factor
+        if abs(k - c) > SNAP_TOLERANCE * abs(c):
+            break
+        scaled32 = [c * t for t in right32] if right32 else [None] * len(right)
+        if all(compare(a, c * b, policy, b32).passed for a, b, b32 in zip(got, right, scaled32)):
+            return relation
+    return None
+
+
+def is_transpose(got: torch.Tensor, right: torch.Tensor, policy: Policy, right32=None) -> bool:
+    """``got`` is the right 2-D tensor transposed (and not the right one itself)."""
+    from grader.checks.compare import compare
+
+    if got.dim() != 2 or right.dim() != 2 or got.shape != right.T.shape:
+        return False
+    if got.shape == right.shape and compare(got, right, policy, right32).passed:
+        return False
+    return compare(got, right.T, policy, None if right32 is None else right32.T).passed
+
+
+def is_unsummed(got: torch.Tensor, right: torch.Tensor, policy: Policy, right32=None) -> bool:
+    """``got`` has an extra leading (batch) dimension whose sum is the right tensor."""
+    from grader.checks.compare import compare
+
+    return (got.dim() == right.dim() + 1 and got.shape[1:] == right.shape and got.shape[0] > 1
+            and compare(got.sum(0), right, policy, right32).passed)
+
+
+def matching_mutant(got: dict, right: dict, mutants: list[Mutant], policy: Policy,
+                    keys: list[str] | None = None) -> Mutant | None:
+    """The first mutant whose values match ``got`` on ``keys`` (all by default) and differ from
+    the right answer there; a mutant equal to the right answer on this case proves nothing."""
+    import torch
+
+    from grader.checks.compare import compare
+
+    keys = list(right) if keys is None else keys
+    for mutant in mutants:
+        if not all(isinstance(got.get(k), torch.Tensor) and k in mutant.values for k in keys):
+            continue
+        differs = any(not compare(mutant.values[k], right[k], policy).passed for k in keys)
+        matches = all(compare(got[k], mutant.values[k], policy, mutant.values32.get(k)).passed
+                      for k in keys)
+        if differs and matches:
+            return mutant
+    return None
+
+
+def first_wrong(verdicts: dict[str, Comparison], from_loss: list[str]) -> str | None:
+    """The first tensor that failed, walking back from the loss in the order ``from_loss``."""
+    return next((name for name in from_loss if not verdicts[name].passed), None)

@@ -75,7 +75,7 @@ def render_one(report: ExerciseReport, console: Console, verbose: bool) -> None:
             feedback.append(test.output.rstrip(), style="dim")
         if verbose and test.staff:
             feedback.append(("\n" if feedback else "") + test.staff.rstrip(), style="dim")
-        table.add_row(name, f"{test.points}/{test.max_points}",
+        table.add_row(Text(name), f"{test.points}/{test.max_points}",
                       Text(test.status, style=STATUS_STYLE[test.status]), feedback)
     console.print(table)
     summary = Text(f"Score: {report.score}/{report.max_score}", style="bold")

@@ -44,6 +44,7 @@ class ExerciseRun:
     checks_folder: Path  # where this run's copies of the exercise's test files are
     results: list[CheckResult] = field(default_factory=list)
     layers_seen: dict | None = None  # layers every child of this exercise reported in force
+    flags: list[str] = field(default_factory=list)  # for a reviewer, raised by the checks
 
     def note_layers(self, layers: dict) -> None:
         if self.layers_seen is None:
@@ -142,10 +143,9 @@ class GraderPlugin:
     def check_result(self, item, run: ExerciseRun, phases) -> CheckResult:
         hidden = Path(item.path).parent.name == "hidden"
         points = item.get_closest_marker("points").args[0]
-        doc = (getattr(item.obj, "__doc__", None) or "").strip().splitlines()
         result = CheckResult(
             name=item.name,
-            title=doc[0] if doc else item.name,
+            title=check_title(item),
             status="passed",
             points=points,
             max_points=points,
@@ -165,9 +165,25 @@ class GraderPlugin:
             for outcome in student.outcomes:
                 if outcome.layers:
                     run.note_layers(outcome.layers)
+            run.flags.extend(f"{result.title}: {flag}" for flag in student.flags)
             if not hidden:
                 result.output = student.captured_output() or None
         return result
+
+
+def check_title(item) -> str:
+    """The first docstring line; a parametrised test's parameters fill its ``{name}`` fields
+    (or are appended in brackets)."""
+    doc = (getattr(item.obj, "__doc__", None) or "").strip().splitlines()
+    title = doc[0] if doc else item.name
+    callspec = getattr(item, "callspec", None)
+    if callspec is None:
+        return title
+    try:
+        formatted = title.format(**callspec.params)
+    except (KeyError, IndexError, ValueError):
+        formatted = title
+    return formatted if formatted != title else f"{title} [{callspec.id}]"
 
 
 def describe_failure(result: CheckResult, call, report, hidden: bool) -> None:

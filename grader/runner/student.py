@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from grader.checks.diagnose import hint_for_exception
+from grader.checks.diagnose import AUTOGRAD_HINT, hint_for_exception
 from grader.checks.failures import StudentCallFailed
 from grader.sandbox.outcome import CallOutcome, Limits
 from grader.sandbox.pool import Sandbox
@@ -23,6 +23,7 @@ class Student:
     sandbox: Sandbox
     limits: Limits
     outcomes: list[CallOutcome] = field(default_factory=list)
+    flags: list[str] = field(default_factory=list)
 
     @property
     def exercise(self):
@@ -41,6 +42,7 @@ class Student:
                     "harness": self.exercise.id,
                     "entry": entry,
                     "args": args,
+                    "forbidden": list(self.exercise.forbidden),
                 },
                 self.limits,
             )
@@ -53,6 +55,10 @@ class Student:
         if outcome.ok:
             return outcome.value
         raise explain(outcome, function or self.exercise.functions[0], self.exercise.module_file, self.limits)
+
+    def flag(self, text: str) -> None:
+        """Note something for a reviewer (e.g. "looks like finite differences"): no deduction."""
+        self.flags.append(text)
 
     def captured_output(self) -> str:
         parts = []
@@ -107,6 +113,12 @@ def explain(outcome: CallOutcome, function: str, module_file: str, limits: Limit
             brief=f"{function} is not implemented yet",
             hint=f"Replace the `raise NotImplementedError` in {module_file} with your solution.",
             not_implemented=True,
+        )
+    if error["type"] == "AutogradForbidden":
+        return StudentCallFailed(
+            f"{function} used autograd{where}, which this exercise forbids",
+            brief=f"{function} used autograd, which this exercise forbids",
+            hint=AUTOGRAD_HINT,
         )
     if error["harness"]:
         return StudentCallFailed(f"{function} {error['message']}",

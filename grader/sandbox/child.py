@@ -17,7 +17,7 @@ import traceback
 import warnings
 
 from grader import harness as harness_api
-from grader.sandbox import layers, protocol
+from grader.sandbox import guard, layers, protocol
 
 MAX_TEXT = 4000
 MAX_WARNINGS = 20
@@ -76,19 +76,21 @@ def result_message(request: dict, module_path: str, harnesses: dict) -> bytes:
 
     ``phase`` tells the trusted side where a failure happened: ``import`` (the student's file
     did not import), ``call`` (the entry or the student's function raised) or ``encode`` (the
-    entry returned something that is not plain data). Warnings raised on the way (torch's
-    "not a leaf Tensor" among them) travel with the outcome as strings.
+    entry returned something that is not plain data). The import and the call run under the
+    guards the exercise's ``forbidden`` list asks for (``guard.applied``). Warnings raised on the
+    way (torch's "not a leaf Tensor" among them) travel with the outcome as strings.
     """
     phase = "import"
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            module = import_student(module_path, request["module_name"])
-            phase = "call"
-            entry = getattr(harnesses[request["harness"]], request["entry"])
-            if not harness_api.is_entry(entry):
-                raise LookupError(f"{request['entry']} is not a harness entry")
-            value = entry(module, **request["args"])
+            with guard.applied(request.get("forbidden", ())):
+                module = import_student(module_path, request["module_name"])
+                phase = "call"
+                entry = getattr(harnesses[request["harness"]], request["entry"])
+                if not harness_api.is_entry(entry):
+                    raise LookupError(f"{request['entry']} is not a harness entry")
+                value = entry(module, **request["args"])
             phase = "encode"
             return protocol.encode({"stage": "result", "ok": True, "value": value,
                                     "warnings": describe_warnings(caught)})

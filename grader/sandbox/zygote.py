@@ -35,7 +35,9 @@ def main() -> None:
     import torch  # noqa: F401 - paid once here, inherited by every child
     import numpy  # noqa: F401
 
-    from grader.sandbox import child  # pre-imported so children need no lookups
+    from grader.sandbox import child, guard  # pre-imported so children need no lookups
+
+    guard.preload()
 
     control = socket.socket(fileno=CONTROL_FD)
     control.setblocking(True)

@@ -1,0 +1,309 @@
+"""exercise6's trusted test support: cases, references, known-bug mutants and the diagnosis.
+
+Runs in the grader's trusted process only. A case is drawn from the test's seeded generator; the
+reference is torch.autograd in float64 on exactly the values the student received, and a float32
+run of the same measures how ill-conditioned the case is. Each parameter's gradient is its own
+check (one point per parameter per case); the student's function is called once per case and
+the answer is shared by that case's six checks.
+"""
+
+from __future__ import annotations
+
+import functools
+import zlib
+from dataclasses import dataclass
+
+import torch
+
+from grader.checks.compare import compare_each, policy_for
+from grader.checks.diagnose import (
+    NONFINITE_HINT, Diagnosis, Mutant, Relation, first_wrong, is_transpose, is_unsummed,
+    matching_mutant, scalar_relation,
+)
+from grader.checks.failures import StudentCallFailed, fail
+
+PARAMETERS = ("W1", "b1", "W2", "b2", "W3", "b3")
+FROM_LOSS = ("b3", "W3", "b2", "W2", "b1", "W1")  # the order backprop reaches them
+MAX_CONDITION = 1e-3  # redraw a case whose float32 reference is further than this from float64
+SATURATED_PREACTIVATION = -95.0  # exp(-z) overflows float32 below about -88.7
+
+SIGMA_AT_Z_HINT = (
+    "sigma'(z) is a * (1 - a) with a = sigmoid(z), the layer's output: you computed z * (1 - z), "
+    "the formula applied to the pre-activation. Use the activations from the forward pass: "
+    "dL/dz2 = dL/da2 * a2 * (1 - a2), and the same for layer 1."
+)
+DZ2_SLIP_HINT = (
+    "Your dL/dz2 is dL/dy @ W3, which is dL/da2, the gradient with respect to the layer's "
+    "*output*. To get back through the sigmoid, multiply by its derivative: "
+    "dL/dz2 = (dL/dy @ W3) * a2 * (1 - a2). (The tutorial writes dL/dz2 = dL/dy * W3; that line "
+    "is dL/da2.)"
+)
+BIAS_NOT_SUMMED_HINT = (
+    "A bias gradient came back with one row per sample, shape (N, H): every sample adds the same "
+    "bias, so its gradient is the sum over the batch: db = dL/dz.sum(dim=0), shape (H,)."
+)
+TRANSPOSED_HINT = (
+    "A weight gradient is transposed. A gradient has its parameter's shape, and in nn.Linear's "
+    "layout W is (out_features, in_features): dL/dW = dL/dz.T @ a_in (shape (out, in)), not "
+    "a_in.T @ dL/dz."
+)
+UNSTABLE_SIGMA_HINT = (
+    "NaN where the gradient is finite, in a case with a very negative pre-activation: "
+    "exp(-z) overflows float32 to inf below z = -88.7, and exp(-z) / (1 + exp(-z))**2 becomes "
+    "inf / inf = NaN. Compute sigma'(z) from the activation instead: a = torch.sigmoid(z) is "
+    "stable, and sigma'(z) = a * (1 - a)."
+)
+SIGN_HINT = (
+    "Every gradient has the opposite sign: L = mean((y - t)**2), so dL/dy = 2 * (y - t) / (N * D3), "
+    "not 2 * (t - y) / (N * D3). Return the gradient itself, not the descent direction."
+)
+
+
+def relations(n: int, d_out: int) -> list[Relation]:
+    """Scalar factors between a wrong answer and the right one, and what each one means."""
+    return [
+        Relation(-1.0, SIGN_HINT),
+        Relation(float(d_out), "Every gradient is D3 times too large: the loss is the mean over "
+                 "all N * D3 entries of (y - t)**2, so dL/dy = 2 * (y - t) / (N * D3); you divided "
+                 "by N only."),
+        Relation(float(n), "Every gradient is N times too large: the loss is the mean over all "
+                 "N * D3 entries; you divided by D3 only."),
+        Relation(float(n * d_out), "Every gradient is N * D3 times too large: the loss is a mean, "
+                 "so dL/dy = 2 * (y - t) / (N * D3); you differentiated the sum."),
+        Relation(0.5, "Every gradient is half the right one: the derivative of (y - t)**2 is "
+                 "2 * (y - t); the factor 2 is missing."),
+        Relation(2.0, "Every gradient is twice the right one: the factor 2 from the square is "
+                 "applied twice."),
+    ]
+
+
+# The catalogue's cases: (N, D0, H1, H2, D3), dtype, and how they are drawn. The hidden four need
+# N > 1 and D3 > 1 (at N = 1, D3 = 1 three different bugs give the right answer), and the last one
+# saturates its sigmoids, with a pre-activation below -90, where an unstable sigma' overflows.
+CASES = {
+    "public": dict(sizes=(4, 3, 5, 4, 2), dtype=torch.float64),
+    "public_float32": dict(sizes=(3, 2, 3, 3, 2), dtype=torch.float32),
+    "small": dict(sizes=(5, 4, 3, 6, 2), dtype=torch.float64),
+    "float32": dict(sizes=(7, 3, 5, 4, 3), dtype=torch.float32),
+    "one_sample": dict(sizes=(1, 2, 4, 3, 1), dtype=torch.float64),
+    "saturated": dict(sizes=(16, 5, 8, 8, 2), dtype=torch.float32, weight_scale=4.0, saturate=True),
+}
+
+
+@functools.cache
+def case(seed: int, name: str) -> Case:
+    """The named case for this run's seed: the same for each of the case's six checks."""
+    rng = torch.Generator().manual_seed(seed * 1_000_003 + zlib.crc32(name.encode()))
+    spec = dict(CASES[name])
+    return draw_case(rng, *spec.pop("sizes"), **spec)
+
+
+@dataclass
+class Case:
+    """One case's inputs, exactly as the student receives them."""
+
+    label: str
+    x: torch.Tensor
+    t: torch.Tensor
+    params: dict
+
+    @property
+    def dtype(self) -> torch.dtype:
+        return self.x.dtype
+
+    def args(self) -> dict:
+        return {"x": self.x, "t": self.t, "params": self.params}
+
+
+def draw_case(rng: torch.Generator, n: int, d0: int, h1: int, h2: int, d3: int,
+              dtype: torch.dtype = torch.float64, weight_scale: float = 1.0,
+              saturate: bool = False) -> Case:
+    """A random case; redrawn (deterministically, from the same generator) while ill-conditioned."""
+    for _ in range(20):
+        case = draw_once(rng, n, d0, h1, h2, d3, dtype, weight_scale, saturate)
+        right, right32 = reference(case), reference(case, torch.float32)
+        scale = max(r.abs().max().item() for r in right.values())
+        error = max((right32[k].double() - right[k]).abs().max().item() for k in right)
+        if scale > 0 and error / scale <= MAX_CONDITION:
+            return case
+    raise RuntimeError("exercise6: no well-conditioned case in 20 draws; change the case's sizes")
+
+
+def draw_once(rng, n, d0, h1, h2, d3, dtype, weight_scale, saturate) -> Case:
+    def normal(*shape, scale=1.0):
+        return torch.randn(*shape, generator=rng, dtype=torch.float64) * scale
+
+    sizes = [(h1, d0), (h2, h1), (d3, h2)]
+    params = {}
+    for i, (out, inp) in enumerate(sizes, start=1):
+        params[f"W{i}"] = normal(out, inp, scale=weight_scale / inp ** 0.5)
+        params[f"b{i}"] = normal(out, scale=0.5)
+    x, t = normal(n, d0), normal(n, d3)
+    if saturate:
+        # Scale one input row so that one of its first-layer pre-activations is -95.
+        row = int(torch.randint(n, (1,), generator=rng))
+        z = x[row] @ params["W1"].T
+        unit = int(z.argmin())
+        if z[unit] < 0:
+            x[row] *= (SATURATED_PREACTIVATION - params["b1"][unit]) / z[unit]
+    label = f"N={n}, sizes {d0}-{h1}-{h2}-{d3}, {str(dtype).removeprefix('torch.')}"
+    if saturate:
+        label += ", saturated"
+    return Case(label, x.to(dtype), t.to(dtype), {k: v.to(dtype) for k, v in params.items()})
+
+
+def forward(x, params):
+    z1 = x @ params["W1"].T + params["b1"]
+    a1 = torch.sigmoid(z1)
+    z2 = a1 @ params["W2"].T + params["b2"]
+    a2 = torch.sigmoid(z2)
+    return z1, a1, z2, a2, a2 @ params["W3"].T + params["b3"]
+
+
+def reference(case: Case, dtype: torch.dtype = torch.float64) -> dict:
+    """dL/d(each parameter) by torch.autograd, in ``dtype``, on the case's exact values."""
+    params = {k: v.detach().to(dtype).requires_grad_() for k, v in case.params.items()}
+    with torch.enable_grad():
+        y = forward(case.x.to(dtype), params)[-1]
+        loss = torch.nn.functional.mse_loss(y, case.t.to(dtype))
+        grads = torch.autograd.grad(loss, [params[k] for k in PARAMETERS])
+    return dict(zip(PARAMETERS, grads))
+
+
+def backprop(case: Case, bugs: frozenset = frozenset(), dtype: torch.dtype = torch.float64) -> dict:
+    """The grader's own backprop by hand, with the named classic bugs switched on (mutants)."""
+    x, t = case.x.to(dtype), case.t.to(dtype)
+    params = {k: v.to(dtype) for k, v in case.params.items()}
+    z1, a1, z2, a2, y = forward(x, params)
+    n, d_out = y.shape
+
+    def sigma_prime(z, a):
+        if "sigma_at_z" in bugs:
+            return z * (1 - z)
+        if "unstable_sigma" in bugs:
+            return torch.exp(-z) / (1 + torch.exp(-z)) ** 2
+        return a * (1 - a)
+
+    def weight(dz, a_in):
+        return a_in.T @ dz if "transposed_dW" in bugs else dz.T @ a_in
+
+    def bias(dz):
+        return dz if "bias_not_summed" in bugs else dz.sum(0)
+
+    dy = 2 * (y - t) / (n * d_out)
+    da2 = dy @ params["W3"]
+    dz2 = da2 if "dz2_slip" in bugs else da2 * sigma_prime(z2, a2)
+    dz1 = (dz2 @ params["W2"]) * sigma_prime(z1, a1)
+    return {"W1": weight(dz1, x), "b1": bias(dz1), "W2": weight(dz2, a1), "b2": bias(dz2),
+            "W3": weight(dy, a2), "b3": bias(dy)}
+
+
+MUTANTS = [
+    ("dz2_slip", DZ2_SLIP_HINT),
+    ("sigma_at_z", SIGMA_AT_Z_HINT),
+    ("bias_not_summed", BIAS_NOT_SUMMED_HINT),
+    ("transposed_dW", TRANSPOSED_HINT),
+]
+
+
+def mutants(case: Case) -> list[Mutant]:
+    return [Mutant(name, hint, backprop(case, frozenset({name})),
+                   backprop(case, frozenset({name}), torch.float32))
+            for name, hint in MUTANTS]
+
+
+# ---------------------------------------------------------------- the student's answer, once per case
+
+_answers: dict = {}
+
+
+def answer(student, case: Case) -> dict:
+    """The student's gradients for ``case``: one sandboxed call, shared by the case's checks.
+
+    A call that fails fails every check of the case with the same explanation.
+    """
+    key = (case.label, tuple(case.x.reshape(-1)[:4].tolist()))
+    cached = _answers.get(key)
+    if cached is None or cached[0] is not student.submission:
+        try:
+            cached = (student.submission, student.call("gradients", function="mlp_backward", **case.args()), None)
+        except StudentCallFailed as failure:
+            cached = (student.submission, None, failure)
+        if len(_answers) > 64:
+            _answers.clear()
+        _answers[key] = cached
+    if cached[2] is not None:
+        raise cached[2]
+    got = cached[1]
+    if not (isinstance(got, dict) and set(got) <= set(PARAMETERS)
+            and all(isinstance(v, torch.Tensor) for v in got.values())):
+        fail("mlp_backward's gradients did not come back intact from its sandbox",
+             hint="Don't interfere with the grader's harness or its pipes; return your dict.")
+    return got
+
+
+def check(student, case: Case, parameter: str) -> None:
+    """Fail unless the student's dL/d``parameter`` for ``case`` is right, with a diagnosis."""
+    got = answer(student, case)
+    right, right32 = reference(case), reference(case, torch.float32)
+    policy = policy_for(case.x, *got.values())
+    verdicts = compare_each(got, right, policy, right32)
+    verdict = verdicts[parameter]
+    if verdict.passed:
+        if verdict.finite_differences:
+            student.flag(f"dL/d{parameter} looks like finite differences "
+                         f"(normwise error {verdict.normwise_error:.1e}, analytic gradients stay below 1e-14)")
+        return
+    diagnosis = diagnose(got, right, right32, verdicts, case, policy)
+    message = f"{case.label}: " + verdict.describe(f"dL/d{parameter}")
+    if verdict.reason in ("shape", "missing") and isinstance(got.get(parameter), torch.Tensor):
+        message += f" ({tuple(got[parameter].shape)}, expected {tuple(right[parameter].shape)})"
+    if diagnosis.first_wrong and diagnosis.first_wrong != parameter:
+        message += f"; the first wrong gradient walking back from the loss is dL/d{diagnosis.first_wrong}"
+    fail(message, hint=diagnosis.hint, **verdict.details(),
+         **({"bug": diagnosis.bug} if diagnosis.bug else {}))
+
+
+def diagnose(got: dict, right: dict, right32: dict, verdicts: dict, case: Case, policy) -> Diagnosis:
+    """Name the mistake a wrong set of gradients shows; never fires on a right answer."""
+    wrong = first_wrong(verdicts, list(FROM_LOSS))
+    if any(v.reason == "nonfinite" for v in verdicts.values()):
+        unstable = backprop(case, frozenset({"unstable_sigma"}), case.dtype)
+        overflowed = any(not bool(torch.isfinite(v).all()) for v in unstable.values())
+        hint = UNSTABLE_SIGMA_HINT if overflowed and case.dtype == torch.float32 else NONFINITE_HINT
+        return Diagnosis(hint, wrong, "unstable_sigma" if hint is UNSTABLE_SIGMA_HINT else None)
+    candidates = mutants(case)
+    mutant = matching_mutant(got, right, candidates, policy)
+    if mutant:
+        return Diagnosis(mutant.hint, wrong, mutant.name)
+    n, d_out = case.t.shape
+    if set(got) == set(PARAMETERS):
+        relation = scalar_relation([got[k] for k in PARAMETERS], [right[k] for k in PARAMETERS],
+                                   policy, [right32[k] for k in PARAMETERS], relations(n, d_out))
+        if relation:
+            return Diagnosis(relation.hint, wrong, f"factor {relation.factor:g}")
+    if wrong is None:
+        return Diagnosis()
+    return Diagnosis(localised_hint(got, right, right32, candidates, wrong, policy, n, d_out), wrong)
+
+
+def localised_hint(got, right, right32, candidates, name, policy, n, d_out) -> str:
+    """A hint about the first wrong tensor alone (several bugs at once, or one we do not know)."""
+    where = (f"dL/d{name} is the first wrong gradient walking back from the loss (dL/db3, dL/dW3, "
+             f"dL/db2, ...); fix it first, since the gradients below it are built from it. ")
+    value = got.get(name)
+    if not isinstance(value, torch.Tensor):
+        return where + f"Your dict has no tensor under the key {name!r}."
+    mutant = matching_mutant(got, right, candidates, policy, keys=[name])
+    if mutant:
+        return where + mutant.hint
+    if is_transpose(value, right[name], policy, right32[name]):
+        return where + TRANSPOSED_HINT
+    if is_unsummed(value, right[name], policy, right32[name]):
+        return where + BIAS_NOT_SUMMED_HINT
+    relation = scalar_relation([value], [right[name]], policy, [right32[name]], relations(n, d_out))
+    if relation:
+        return where + relation.hint
+    return where + ("Check it against the chain rule: dL/dy = 2 (y - t) / (N * D3), "
+                    "dL/dW = dL/dz.T @ a_in, dL/db = dL/dz.sum(0), dL/da_in = dL/dz @ W.")
+
