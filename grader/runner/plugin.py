@@ -165,7 +165,7 @@ class GraderPlugin:
             for outcome in student.outcomes:
                 if outcome.layers:
                     run.note_layers(outcome.layers)
-            run.flags.extend(f"{result.title}: {flag}" for flag in student.flags)
+            run.flags.extend(student.flags)
             if not hidden:
                 result.output = student.captured_output() or None
         return result
