@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SOLUTIONS, Grader
+from tests.conftest import SOLUTIONS, Grader, run_cli
 
 VARIANTS = Path(__file__).parent / "variants" / "exercise6"
 HINT_WORDS = {
@@ -144,3 +144,11 @@ def test_docstring_mentioning_autograd_is_no_finding(grader6):
     source = '"""Computed without autograd: no backward() here."""\n' + (SOLUTIONS / "exercise6.py").read_text()
     report = grader6.source(source)
     assert report.score == 24 and report.flags == []
+
+
+def test_grade_command_prints_the_tutorial_slip_hint():
+    """What a student sees: `grade exercise6 mlp_backward.py` with the tutorial's dz2 slip."""
+    result = run_cli("exercise6", str(VARIANTS / "dz2_slip.py"))
+    assert result.returncode == 0, result.stderr
+    text = " ".join(result.stdout.split())
+    assert "which is dL/da2" in text and "Score: 8/24" in text
