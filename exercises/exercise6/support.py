@@ -177,8 +177,8 @@ def backprop(case: Case, bugs: frozenset = frozenset(), dtype: torch.dtype = tor
     z1, a1, z2, a2, y = forward(x, params)
     n, d_out = y.shape
 
-    def sigma_prime(z, a):
-        if "sigma_at_z" in bugs:
+    def sigma_prime(z, a, layer):
+        if "sigma_at_z" in bugs or f"sigma_at_z{layer}" in bugs:
             return z * (1 - z)
         if "unstable_sigma" in bugs:
             return torch.exp(-z) / (1 + torch.exp(-z)) ** 2
@@ -192,17 +192,21 @@ def backprop(case: Case, bugs: frozenset = frozenset(), dtype: torch.dtype = tor
 
     dy = 2 * (y - t) / (n * d_out)
     da2 = dy @ params["W3"]
-    dz2 = da2 if "dz2_slip" in bugs else da2 * sigma_prime(z2, a2)
-    dz1 = (dz2 @ params["W2"]) * sigma_prime(z1, a1)
+    dz2 = da2 if "dz2_slip" in bugs else da2 * sigma_prime(z2, a2, 2)
+    dz1 = (dz2 @ params["W2"]) * sigma_prime(z1, a1, 1)
     return {"W1": weight(dz1, x), "b1": bias(dz1), "W2": weight(dz2, a1), "b2": bias(dz2),
             "W3": weight(dy, a2), "b3": bias(dy)}
 
 
+# Whole-network bugs first; the one-layer versions serve the diagnosis of a single tensor when
+# several bugs mix.
 MUTANTS = [
     ("dz2_slip", DZ2_SLIP_HINT),
     ("sigma_at_z", SIGMA_AT_Z_HINT),
     ("bias_not_summed", BIAS_NOT_SUMMED_HINT),
     ("transposed_dW", TRANSPOSED_HINT),
+    ("sigma_at_z2", SIGMA_AT_Z_HINT),
+    ("sigma_at_z1", SIGMA_AT_Z_HINT),
 ]
 
 
@@ -255,7 +259,7 @@ def check(student, case: Case, parameter: str) -> None:
             student.flag(f"{case.label}: the gradients look like finite differences (normwise "
                          f"error up to {max(suspicious):.1e}; analytic gradients stay below 1e-14)")
         return
-    diagnosis = diagnose(got, right, right32, verdicts, case, policy)
+    diagnosis = diagnose(got, right, right32, verdicts, case, policy, parameter)
     message = f"{case.label}: " + verdict.describe(f"dL/d{parameter}")
     if verdict.reason in ("shape", "missing") and isinstance(got.get(parameter), torch.Tensor):
         message += f" ({tuple(got[parameter].shape)}, expected {tuple(right[parameter].shape)})"
@@ -265,8 +269,14 @@ def check(student, case: Case, parameter: str) -> None:
          **({"bug": diagnosis.bug} if diagnosis.bug else {}))
 
 
-def diagnose(got: dict, right: dict, right32: dict, verdicts: dict, case: Case, policy) -> Diagnosis:
-    """Name the mistake a wrong set of gradients shows; never fires on a right answer."""
+def diagnose(got: dict, right: dict, right32: dict, verdicts: dict, case: Case, policy,
+             parameter: str) -> Diagnosis:
+    """Name the mistake behind a wrong dL/d``parameter``; never fires on a right answer.
+
+    One bug that explains the whole answer (a mutant, a common scalar factor) is named as such.
+    Otherwise several bugs mix: the tensor itself is diagnosed, and the message names the first
+    wrong gradient walking back from the loss.
+    """
     wrong = first_wrong(verdicts, list(FROM_LOSS))
     if any(v.reason == "nonfinite" for v in verdicts.values()):
         unstable = backprop(case, frozenset({"unstable_sigma"}), case.dtype)
@@ -274,7 +284,8 @@ def diagnose(got: dict, right: dict, right32: dict, verdicts: dict, case: Case, 
         hint = UNSTABLE_SIGMA_HINT if overflowed and case.dtype == torch.float32 else NONFINITE_HINT
         return Diagnosis(hint, wrong, "unstable_sigma" if hint is UNSTABLE_SIGMA_HINT else None)
     candidates = mutants(case)
-    mutant = matching_mutant(got, right, candidates, policy)
+    whole = candidates[:4]
+    mutant = matching_mutant(got, right, whole, policy)
     if mutant:
         return Diagnosis(mutant.hint, wrong, mutant.name)
     n, d_out = case.t.shape
@@ -283,28 +294,28 @@ def diagnose(got: dict, right: dict, right32: dict, verdicts: dict, case: Case, 
                                    policy, [right32[k] for k in PARAMETERS], relations(n, d_out))
         if relation:
             return Diagnosis(relation.hint, wrong, f"factor {relation.factor:g}")
-    if wrong is None:
-        return Diagnosis()
-    return Diagnosis(localised_hint(got, right, right32, candidates, wrong, policy, n, d_out), wrong)
+    hint, bug = tensor_hint(got, right, right32, candidates, parameter, policy, n, d_out)
+    if bug is None and wrong not in (None, parameter):
+        hint = (f"The first wrong gradient walking back from the loss is dL/d{wrong}: fix that one "
+                f"first, since a wrong gradient near the loss makes those below it wrong too. ") + hint
+    return Diagnosis(hint, wrong, bug)
 
 
-def localised_hint(got, right, right32, candidates, name, policy, n, d_out) -> str:
-    """A hint about the first wrong tensor alone (several bugs at once, or one we do not know)."""
-    where = (f"dL/d{name} is the first wrong gradient walking back from the loss (dL/db3, dL/dW3, "
-             f"dL/db2, ...); fix it first, since the gradients below it are built from it. ")
+def tensor_hint(got, right, right32, candidates, name, policy, n, d_out) -> tuple[str, str | None]:
+    """A hint about one wrong tensor on its own, and the bug it shows (None: no known bug)."""
     value = got.get(name)
     if not isinstance(value, torch.Tensor):
-        return where + f"Your dict has no tensor under the key {name!r}."
+        return f"Your dict has no tensor under the key {name!r}: return all six gradients.", None
     mutant = matching_mutant(got, right, candidates, policy, keys=[name])
     if mutant:
-        return where + mutant.hint
+        return mutant.hint, mutant.name
     if is_transpose(value, right[name], policy, right32[name]):
-        return where + TRANSPOSED_HINT
+        return TRANSPOSED_HINT, "transposed"
     if is_unsummed(value, right[name], policy, right32[name]):
-        return where + BIAS_NOT_SUMMED_HINT
+        return BIAS_NOT_SUMMED_HINT, "unsummed"
     relation = scalar_relation([value], [right[name]], policy, [right32[name]], relations(n, d_out))
     if relation:
-        return where + relation.hint
-    return where + ("Check it against the chain rule: dL/dy = 2 (y - t) / (N * D3), "
-                    "dL/dW = dL/dz.T @ a_in, dL/db = dL/dz.sum(0), dL/da_in = dL/dz @ W.")
-
+        return relation.hint, f"factor {relation.factor:g}"
+    return ("Check this gradient against the chain rule, from the loss down: dL/dy = 2 (y - t) / "
+            "(N * D3), dL/dW = dL/dz.T @ a_in, dL/db = dL/dz.sum(0), dL/da_in = dL/dz @ W, "
+            "dL/dz = dL/da * a * (1 - a)."), None

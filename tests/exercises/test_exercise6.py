@@ -98,12 +98,27 @@ def test_the_guard_catches_autograd(grader6, variant):
     assert any("for review" in flag for flag in report.flags)
 
 
-def test_two_bugs_name_the_first_wrong_gradient(grader6):
+def test_two_bugs_are_told_apart_and_the_first_wrong_gradient_named(grader6):
+    """dW3 transposed and sigma' at z in layer 1 only: each wrong tensor gets its own bug."""
     report = grader6.file(VARIANTS / "two_bugs.py")
-    hints = failed_hints(report)
-    assert hints and all("dL/dW3 is the first wrong gradient" in h and "transposed" in h for h in hints)
+    failed = {t.name.split("[")[1].rstrip("]") for t in report.tests if t.status != "passed"}
+    assert failed == {"W3", "W1", "b1"}
+    for test in report.tests:
+        if test.status != "passed":
+            words = "transposed" if test.name.endswith("[W3]") else "z * (1 - z)"
+            assert words in test.hint, (test.name, test.hint)
     visible = [t for t in report.tests if t.visibility == "visible" and t.name.endswith("[W1]")]
     assert "the first wrong gradient walking back from the loss is dL/dW3" in visible[0].message
+
+
+def test_an_unknown_bug_below_the_loss_gets_localised(grader6):
+    """A wrong db3 (an unknown bug) makes everything below it wrong: the hint points at db3."""
+    source = (SOLUTIONS / "exercise6.py").read_text().replace(
+        "dy = 2 * (y - t) / (n * d_out)", "dy = 2 * (y - t) / (n * d_out) + 0.01 * y")
+    report = grader6.source(source)
+    hints = [t.hint for t in report.tests if t.status != "passed" and not t.name.endswith("[b3]")
+             and not t.name.endswith("[W3]")]
+    assert hints and all("first wrong gradient walking back from the loss is dL/db3" in h for h in hints)
 
 
 def test_finite_differences_pass_and_are_flagged(grader6):
