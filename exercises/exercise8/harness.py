@@ -8,9 +8,14 @@ here is trusted: the checks verify the records against autograd in the trusted p
 """
 
 import torch
+import torch._dynamo  # noqa: F401 - see below
 from torch.optim.optimizer import register_optimizer_step_pre_hook
 
 from grader.harness import NotPlainData, as_number, describe_type, entry
+
+# Building an optimizer imports torch._dynamo on first use: about a second. Imported here, it is
+# paid once in the zygote instead of in every child. An import runs no torch operation and
+# starts no thread, so forking after it is safe.
 
 EXTRA_RECORDS = 16  # steps recorded beyond `epochs`; later ones are only counted
 
