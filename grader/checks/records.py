@@ -256,10 +256,15 @@ def judge(check: StepCheck, state: dict[str, Entry], losses: tuple[float, ...], 
     for name, entry in state.items():
         check.truth[name] = (grads64[name], grads32[name])
         check.gradients[name] = None if entry.grad is None else compare(
-            entry.grad, grads64[name], policy_for(input_dtype, entry.grad), grads32[name])
+            *single(entry.grad, grads64[name]), policy_for(input_dtype, entry.grad), single(grads32[name])[0])
     if check.index < len(losses):
         # A returned Python float gets the float32 policy: it may have been computed in float32.
         check.loss = compare(losses[check.index], loss64, FLOAT32, loss32)
+
+
+def single(*tensors: torch.Tensor) -> tuple[torch.Tensor, ...]:
+    """One-element tensors as 0-d ones, so that a report names no index inside a single number."""
+    return tuple(t.reshape(()) if t.numel() == 1 else t for t in tensors)
 
 
 # ----------------------------------------------------------------------------- the report
