@@ -60,6 +60,13 @@ def grader1(course, tmp_path_factory):
     grader.close()
 
 
+@pytest.fixture(scope="module")
+def grader8(course, tmp_path_factory):
+    grader = Grader(course, "exercise8", tmp_path_factory.mktemp("ex8"))
+    yield grader
+    grader.close()
+
+
 def run_cli(*args: str, cwd: Path = REPO, env: dict | None = None, timeout: float = 120):
     """Run the real ``grade`` command in a subprocess, as a user would."""
     return subprocess.run(

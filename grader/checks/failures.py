@@ -8,13 +8,16 @@ from __future__ import annotations
 
 
 class CheckFailed(AssertionError):
+    """A failed check. ``points``: partial credit it still earns (capped below the check's max)."""
+
     def __init__(self, message: str, hint: str | None = None, details: dict | None = None,
-                 staff: str | None = None):
+                 staff: str | None = None, points: int = 0):
         super().__init__(message)
         self.message = message
         self.hint = hint
         self.details = details or {}
         self.staff = staff
+        self.points = points
 
 
 class StudentCallFailed(CheckFailed):
@@ -32,6 +35,7 @@ class StudentCallFailed(CheckFailed):
         self.brief = brief or message
 
 
-def fail(message: str, hint: str | None = None, **details) -> None:
-    """Fail the current check with a student-facing message and an optional hint."""
-    raise CheckFailed(message, hint=hint, details=details)
+def fail(message: str, hint: str | None = None, points: int = 0, **details) -> None:
+    """Fail the current check with a student-facing message, an optional hint, and the integer
+    ``points`` of partial credit it still earns (e.g. one per verified training step)."""
+    raise CheckFailed(message, hint=hint, details=details, points=points)

@@ -152,14 +152,16 @@ class GraderPlugin:
             visibility="hidden" if hidden else "visible",
             duration=round(sum(report.duration for _, report in phases), 4),
         )
+        earned = 0
         for call, report in phases:
             if report.failed or report.skipped:
                 if call.excinfo is not None and isinstance(call.excinfo.value, SandboxError):
                     self.sandbox_failure = str(call.excinfo.value)
                 describe_failure(result, call, report, hidden)
+                earned = partial_credit(call, points)
                 break
         if result.status != "passed":
-            result.points = 0
+            result.points = earned
         student = getattr(item, "grader_student", None)
         if student is not None:
             for outcome in student.outcomes:
@@ -184,6 +186,14 @@ def check_title(item) -> str:
     except (KeyError, IndexError, ValueError):
         formatted = title
     return formatted if formatted != title else f"{title} [{callspec.id}]"
+
+
+def partial_credit(call, points: int) -> int:
+    """The points a failed check still earns: a ``CheckFailed``'s own, never the full amount."""
+    error = call.excinfo.value if call.excinfo is not None else None
+    if call.when != "call" or not isinstance(error, CheckFailed) or type(error.points) is not int:
+        return 0
+    return max(0, min(error.points, points - 1))
 
 
 def describe_failure(result: CheckResult, call, report, hidden: bool) -> None:
