@@ -217,22 +217,40 @@ def run_pytest(files: list[str], rootdir: Path, plugin: GraderPlugin) -> str:
 
 
 def isolation(layers_seen: dict | None) -> dict:
-    """What isolation was in force, from the layers the children reported applying.
+    """What isolation was in force, from the layers every child of the run reported applying.
 
-    Before any child ran (a submission that does not parse), nothing is claimed.
+    Hidden files are unreadable only where Landlock (with the trusted side's allow-list, which
+    ``sandbox.policy`` keeps clear of the course) or bubblewrap (which binds none of it) was in
+    force; the network is cut by a network namespace or by seccomp's socket ban. Levels:
+    strong = hidden files unreadable + network cut + seccomp; partial = hidden files unreadable;
+    weak = readable; none = no confined child at all. Before any child ran (a submission that
+    does not parse), nothing is claimed.
     """
-    layers = {"zygote_fork": False, "rlimits": False, "landlock": False, "seccomp": False,
-              "netns": False, "bwrap": False}
+    layers = dict.fromkeys(LAYERS, False)
     if layers_seen:
         layers.update({name: bool(on) for name, on in layers_seen.items() if name in layers})
     isolated = layers["zygote_fork"] and layers["rlimits"]
+    hidden_readable = not (isolated and (layers["landlock"] or layers["bwrap"]))
+    network_reachable = not (isolated and (layers["netns"] or layers["seccomp"]))
     return {
-        "level": "weak" if isolated else "none",
+        "level": isolation_level(isolated, hidden_readable, network_reachable, layers["seccomp"]),
         "isolated": isolated,
-        "hidden_files_readable": True,
-        "network_reachable": True,
+        "hidden_files_readable": hidden_readable,
+        "network_reachable": network_reachable,
         "layers": layers,
     }
+
+
+LAYERS = ("zygote_fork", "rlimits", "netns", "bwrap", "uid_drop", "landlock", "seccomp", "audit_hook")
+LEVELS = ("none", "weak", "partial", "strong")
+
+
+def isolation_level(isolated: bool, hidden_readable: bool, network_reachable: bool, seccomp: bool) -> str:
+    if not isolated:
+        return "none"
+    if hidden_readable:
+        return "weak"
+    return "strong" if (seccomp and not network_reachable) else "partial"
 
 
 @functools.cache

@@ -27,10 +27,12 @@ from pathlib import Path
 from typing import Protocol
 
 from grader.errors import SandboxError
-from grader.sandbox import protocol
+from grader.sandbox import policy, protocol
 from grader.sandbox.outcome import CallOutcome, Limits, describe_exit, interpret
 
 MAX_CONTROL_BYTES = 1 << 20
+KERNEL_LAYERS = ("netns", "bwrap", "uid_drop", "landlock", "seccomp", "audit_hook")
+PR_SET_DUMPABLE = 4
 ENV_KEEP = ("PATH", "LANG", "LC_ALL", "TZ", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "SYSTEMROOT")
 
 
@@ -53,9 +55,20 @@ class Sandbox(Protocol):
 class Zygote:
     """A running zygote process and the thread that reads its control channel."""
 
-    def __init__(self, harnesses: dict[str, Path], python: str | None = None):
+    def __init__(self, harnesses: dict[str, Path], python: str | None = None,
+                 course_root: Path | None = None, layers: tuple[str, ...] = KERNEL_LAYERS):
+        """``course_root``: whose solutions and hidden tests children must not read (by default
+        the folder above the harnesses' ``exercises/``); ``layers``: the kernel layers to use
+        where the start-up probe finds them working (all by default; the benchmark turns them off).
+        """
         self._harnesses = {name: str(path) for name, path in harnesses.items()}
         self._python = python or sys.executable
+        if course_root is None and harnesses:
+            course_root = Path(next(iter(harnesses.values()))).resolve().parents[2]
+        self._policy = policy.build(policy.protected_paths(course_root))
+        self._wanted = tuple(layers)
+        self.child_sandbox: dict = {"layers": []}
+        make_undumpable()
         self._ids = iter(range(1, 1 << 62))
         self._lock = threading.Lock()
         self._send_lock = threading.Lock()
@@ -69,6 +82,10 @@ class Zygote:
         self._ready: queue.Queue = queue.Queue()
         self.info: dict = {}
         self._log = tempfile.TemporaryFile()
+        # The children's private folders live under this one, which is removed here on close:
+        # a zygote killed outright cannot clean up after itself.
+        self._scratch = tempfile.mkdtemp(prefix="grader-sandbox-")
+        os.chmod(self._scratch, 0o711)  # a child that dropped root can reach its own folder, list none
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         self._socket = ours
         package_root = str(Path(__file__).resolve().parents[2])
@@ -87,14 +104,14 @@ class Zygote:
                 start_new_session=True,
             )
         except OSError as exc:
+            shutil.rmtree(self._scratch, ignore_errors=True)
             raise SandboxError(f"could not start the sandbox zygote: {exc}") from None
         finally:
             theirs.close()
-        # The children's private folders live under this one, which is removed here on close:
-        # a zygote killed outright cannot clean up after itself.
-        self._scratch = tempfile.mkdtemp(prefix="grader-sandbox-")
+        sandbox = {**self._policy, "netns": "netns" in self._wanted, "parent_netns": namespace_id("net")}
         try:
-            self._send({"kind": "init", "harnesses": self._harnesses, "scratch": self._scratch})
+            self._send({"kind": "init", "harnesses": self._harnesses, "scratch": self._scratch,
+                        "sandbox": sandbox})
         except ZygoteLost:
             raise SandboxError(f"the sandbox zygote failed to start: {self.log_tail()}") from None
         self._reader = threading.Thread(target=self._read_control, daemon=True)
@@ -122,7 +139,17 @@ class Zygote:
             if message is None:
                 raise SandboxError(f"the sandbox zygote failed to start: {self.log_tail()}")
             self.info = message
+            self.child_sandbox = self.sandbox_for_children(message.get("probe") or {})
         return self.info
+
+    def sandbox_for_children(self, probe: dict) -> dict:
+        """The policy sent with every request: the layers the probe found holding, the paths."""
+        working = [name for name in ("uid_drop", "landlock", "seccomp")
+                   if name in self._wanted and probe.get(name, {}).get("ok")]
+        if "seccomp" in working and "audit_hook" in self._wanted:
+            working.append("audit_hook")
+        return {"layers": working, "read_only": self._policy["read_only"],
+                "read_write": self._policy["read_write"], "uid": policy.NOBODY}
 
     def close(self) -> None:
         try:
@@ -179,7 +206,7 @@ class Zygote:
         spawned: queue.Queue = queue.Queue()
         with self._lock:
             self._spawned[request_id] = spawned
-        self._send({**request, "id": request_id, "limits": limits.as_dict()})
+        self._send({**request, "id": request_id, "limits": limits.as_dict(), "sandbox": self.child_sandbox})
         try:
             reply = spawned.get(timeout=30)
         except queue.Empty:
@@ -255,6 +282,25 @@ class Zygote:
         elif kind == "exit":
             with self._lock:
                 self._exits.setdefault(message["pid"], queue.Queue()).put(message)
+
+
+def make_undumpable() -> bool:
+    """Keep same-uid processes out of this one's memory and environment (/proc/<pid>/mem)."""
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def namespace_id(kind: str) -> str:
+    try:
+        return os.readlink(f"/proc/self/ns/{kind}")
+    except OSError:
+        return ""
 
 
 def clean_environment() -> dict:

@@ -32,14 +32,26 @@ def main() -> None:
     # When the grader dies, SIGTERM: the handler below ends `serve`, whose cleanup kills the
     # children and removes their folders.
     layers.die_with_parent(signal.SIGTERM)
-    import torch  # noqa: F401 - paid once here, inherited by every child
-    import numpy  # noqa: F401
-
-    from grader.sandbox import child  # pre-imported so children need no lookups
-
     control = socket.socket(fileno=CONTROL_FD)
     control.setblocking(True)
     init = protocol.decode(protocol.read_frame(CONTROL_FD, MAX_REQUEST_BYTES))
+    sandbox = init.get("sandbox") or {}
+    # The network namespace is entered here, once, while this process has one thread (a user
+    # namespace needs that) and before any child: every child inherits it for free, where a
+    # namespace per child would cost its creation and an asynchronous teardown each time.
+    state = {"bwrap": bool(sandbox.get("bwrap")), "bwrap_detail": sandbox.get("bwrap_detail", ""),
+             "netns": False, "netns_detail": "not asked for"}
+    if sandbox.get("netns"):
+        why = layers.enter_network_namespace()
+        state["netns_detail"] = why
+    state["netns"] = namespace_id("net") not in ("", sandbox.get("parent_netns", ""))
+    if not state["netns"] and not state["netns_detail"]:
+        state["netns_detail"] = "the network namespace is the grader's own"
+    import torch  # noqa: F401 - paid once here, inherited by every child
+    import numpy  # noqa: F401
+
+    from grader.sandbox import child, probe  # pre-imported so children need no lookups
+
     harnesses, harness_errors = {}, {}
     for name, path in init["harnesses"].items():
         try:
@@ -48,17 +60,28 @@ def main() -> None:
             error = child.describe_exception(exc, path)
             line = f" at line {error['where']['line']}" if error["where"] else ""
             harness_errors[name] = f"{error['type']}{line}: {error['message']}"
+    found = probe.run(sandbox, init["scratch"], state) if sandbox else {}
     send(control, {"kind": "ready", "pid": os.getpid(), "python": sys.version.split()[0],
-                   "torch": str(torch.__version__), "harness_errors": harness_errors})
+                   "torch": str(torch.__version__), "harness_errors": harness_errors,
+                   "probe": found, "uid": os.geteuid()})
     signal.signal(signal.SIGTERM, leave)
-    serve(control, harnesses, init["scratch"])
+    inherited = {"netns": state["netns"], "bwrap": state["bwrap"]}
+    serve(control, harnesses, init["scratch"], inherited)
+
+
+def namespace_id(kind: str) -> str:
+    """This process's namespace of ``kind`` (e.g. ``net:[4026531840]``), '' where unknown."""
+    try:
+        return os.readlink(f"/proc/self/ns/{kind}")
+    except OSError:
+        return ""
 
 
 def leave(*_):
     raise SystemExit(0)
 
 
-def serve(control: socket.socket, harnesses: dict, scratch: str) -> None:
+def serve(control: socket.socket, harnesses: dict, scratch: str, inherited: dict) -> None:
     wake_r, wake_w = os.pipe()
     os.set_blocking(wake_w, False)
     signal.set_wakeup_fd(wake_w)
@@ -78,6 +101,8 @@ def serve(control: socket.socket, harnesses: dict, scratch: str) -> None:
                 return
             for payload in reader.feed(data):
                 request = protocol.decode(payload)
+                if isinstance(request.get("sandbox"), dict):
+                    request["sandbox"]["inherited"] = inherited
                 try:
                     pid, workdir = spawn(control, request, harnesses, scratch)
                 except OSError as exc:  # fork or pipe refused: say so and keep serving
