@@ -21,7 +21,7 @@ from importlib import resources
 from pathlib import Path
 
 from grader import __version__
-from grader.errors import CourseError, GraderError
+from grader.errors import CourseError, GraderError, IsolationTooWeak
 from grader.exercises import Course, Exercise, display
 from grader.report.model import ExerciseReport
 from grader.runner.plugin import ExerciseRun, GraderPlugin
@@ -40,7 +40,7 @@ class GradingSession:
         self.course = course
         self.exercises = exercises
         self.seed = seed
-        self.sandbox = start_sandbox({e.id: e.harness_path for e in exercises})
+        self.sandbox = start_sandbox({e.id: e.harness_path for e in exercises}, course.root)
         self._checks = tempfile.TemporaryDirectory(prefix="grader-checks-")
         self.checks_folders = stage_checks(exercises, Path(self._checks.name))
 
@@ -53,6 +53,15 @@ class GradingSession:
 
     def __exit__(self, *exc):
         self.close()
+
+    def require_isolation(self, required: str | None) -> dict:
+        """Refuse (``IsolationTooWeak``) before any student code runs if the probe shows less
+        isolation than ``required`` (strong, partial or weak); return what children will get."""
+        info = self.sandbox.wait_ready()
+        expected = expected_isolation(info.get("probe") if "probe" in info else None)
+        if required and weaker(expected["level"], required):
+            raise IsolationTooWeak(shortfall(expected, info.get("probe") or {}, required))
+        return expected
 
     def versions(self) -> dict:
         info = self.sandbox.info
@@ -151,10 +160,10 @@ class GradingSession:
         )
 
 
-def start_sandbox(harnesses: dict[str, Path]) -> Sandbox:
+def start_sandbox(harnesses: dict[str, Path], course_root: Path | None = None) -> Sandbox:
     """The zygote where the platform can fork; otherwise a fresh interpreter per call."""
     if hasattr(os, "fork") and os.environ.get(SANDBOX_ENV, "zygote") != "subprocess":
-        return Zygote(harnesses)
+        return Zygote(harnesses, course_root=course_root)
     return SubprocessSandbox(harnesses)
 
 
@@ -243,6 +252,30 @@ def isolation(layers_seen: dict | None) -> dict:
 
 LAYERS = ("zygote_fork", "rlimits", "netns", "bwrap", "uid_drop", "landlock", "seccomp", "audit_hook")
 LEVELS = ("none", "weak", "partial", "strong")
+
+
+def expected_isolation(probe: dict | None) -> dict:
+    """The isolation children will get, from the start-up probe (None: no confined child)."""
+    if probe is None:
+        return isolation(None)
+    seen = {"zygote_fork": True, "rlimits": True}
+    seen.update({name: bool(state.get("ok")) for name, state in probe.items() if isinstance(state, dict)})
+    return isolation(seen)
+
+
+def shortfall(expected: dict, probe: dict, required: str) -> str:
+    """One line: the level here, what is exposed, which layers are missing and why."""
+    exposed = [what for what, key in (("hidden files readable", "hidden_files_readable"),
+                                      ("network reachable", "network_reachable")) if expected[key]]
+    missing = [f"{name} ({state.get('detail') or 'unavailable'})" for name, state in probe.items()
+               if name in ("netns", "landlock", "seccomp") and not state.get("ok")]
+    why = "; ".join(filter(None, [", ".join(exposed), "missing: " + ", ".join(missing) if missing else ""]))
+    return (f"isolation is {expected['level']} here, --require-isolation asks for {required}"
+            f"{f' ({why})' if why else ''}; run 'grade doctor' to see what this machine supports")
+
+
+def weaker(level: str, required: str) -> bool:
+    return LEVELS.index(level) < LEVELS.index(required)
 
 
 def isolation_level(isolated: bool, hidden_readable: bool, network_reachable: bool, seccomp: bool) -> str:

@@ -104,23 +104,29 @@ def serve(control: socket.socket, harnesses: dict, scratch: str, inherited: dict
                 if isinstance(request.get("sandbox"), dict):
                     request["sandbox"]["inherited"] = inherited
                 try:
-                    pid, workdir = spawn(control, request, harnesses, scratch)
+                    spawn(control, request, harnesses, scratch, workdirs)
                 except OSError as exc:  # fork or pipe refused: say so and keep serving
                     send(control, {"kind": "spawn_failed", "id": request["id"], "message": str(exc)})
-                    continue
-                workdirs[pid] = workdir
     finally:
-        for pid, workdir in workdirs.items():
+        for pid in workdirs:
             kill_group(pid)
-            shutil.rmtree(workdir, ignore_errors=True)
+        for pid in workdirs:  # wait for them: a child still writing would keep its folder alive
+            try:
+                os.waitpid(pid, 0)
+            except OSError:
+                pass
         shutil.rmtree(scratch, ignore_errors=True)
         # Leave without the interpreter's teardown: unloading torch costs a quarter second,
         # and the trusted side waits for this process to be gone.
         os._exit(0)
 
 
-def spawn(control, request: dict, harnesses: dict, scratch: str) -> tuple[int, str]:
-    """Fork a child for one call and hand the read ends of its pipes to the trusted side."""
+def spawn(control, request: dict, harnesses: dict, scratch: str, workdirs: dict) -> None:
+    """Fork a child for one call and hand the read ends of its pipes to the trusted side.
+
+    The child is recorded in ``workdirs`` as soon as it exists, so that a SIGTERM arriving
+    while its pipes are being handed over still finds it on the way out.
+    """
     from grader.sandbox import child
 
     workdir = tempfile.mkdtemp(prefix="child-", dir=scratch)
@@ -137,6 +143,8 @@ def spawn(control, request: dict, harnesses: dict, scratch: str) -> tuple[int, s
         shutil.rmtree(workdir, ignore_errors=True)
         raise
     result_r, result_w, out_r, out_w, err_r, err_w = opened
+    if pid != 0:
+        workdirs[pid] = workdir
     if pid == 0:
         try:
             os.setsid()
@@ -158,7 +166,6 @@ def spawn(control, request: dict, harnesses: dict, scratch: str) -> tuple[int, s
     finally:
         for fd in (result_r, out_r, err_r):
             os.close(fd)
-    return pid, workdir
 
 
 def reap(control, workdirs: dict) -> None:
