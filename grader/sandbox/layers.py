@@ -161,7 +161,9 @@ def apply_kernel_layers(sandbox: dict, workdir: str) -> dict:
     if "uid_drop" in wanted:
         applied["uid_drop"] = drop_uid(int(sandbox.get("uid", -1)), workdir)
     if "landlock" in wanted:
-        state = landlock.restrict(list(sandbox.get("read_only", ())), [workdir, *sandbox.get("read_write", ())])
+        # Its own /proc entry too: its fds, limits and maps are no secret, and libraries read them.
+        read_only = [*sandbox.get("read_only", ()), f"/proc/{os.getpid()}"]
+        state = landlock.restrict(read_only, [workdir, *sandbox.get("read_write", ())])
         applied["landlock"] = state["landlock"]
     own_pid = os.getpid()
     if "seccomp" in wanted:

@@ -108,6 +108,9 @@ def serve(control: socket.socket, harnesses: dict, scratch: str, inherited: dict
                 except OSError as exc:  # fork or pipe refused: say so and keep serving
                     send(control, {"kind": "spawn_failed", "id": request["id"], "message": str(exc)})
     finally:
+        # The grader's death brings both an end of file here and SIGTERM: the second must not
+        # cut this cleanup short.
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         for pid in workdirs:
             kill_group(pid)
         for pid in workdirs:  # wait for them: a child still writing would keep its folder alive
