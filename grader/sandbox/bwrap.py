@@ -15,6 +15,7 @@ where installed, else from the system (Debian's ``bubblewrap``).
 from __future__ import annotations
 
 import functools
+import os
 import shutil
 import subprocess
 import sys
@@ -43,13 +44,28 @@ def base_arguments(read_only: list[str]) -> list[str]:
     return args
 
 
+def parent_folders(paths: list[str]) -> list[str]:
+    """``--dir`` arguments (mode 0755) for every folder above the bound paths: bwrap would make
+    them 0700, and a child that dropped root could not walk through them to the interpreter."""
+    folders = {str(parent) for path in paths for parent in Path(path).parents
+               if str(parent) not in ("/", "/tmp", "/proc", "/dev")}
+    args = []
+    for folder in sorted(folders, key=lambda f: (f.count("/"), f)):
+        args += ["--perms", "0755", "--dir", folder]
+    return args
+
+
 def command(python_argv: list[str], read_only: list[str], package_dir: Path, harnesses: list[str],
             scratch: str) -> list[str]:
     """The bwrap command line that runs ``python_argv`` with only the needed paths bound."""
-    args = [executable() or "bwrap", *base_arguments(read_only),
+    bound = [*read_only, str(package_dir), *harnesses]
+    args = [executable() or "bwrap", *parent_folders(bound), *base_arguments(read_only),
             "--ro-bind", str(package_dir), str(package_dir)]
     for harness in harnesses:
         args += ["--ro-bind", harness, harness]
+    if os.geteuid() == 0:
+        # bwrap drops every capability; keep those a child needs to drop root itself (uid_drop).
+        args += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--cap-add", "CAP_CHOWN"]
     args += ["--bind", scratch, scratch, "--chdir", "/", "--", *python_argv]
     return args
 
