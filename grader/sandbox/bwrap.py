@@ -2,7 +2,7 @@
 
 Trusted side. The zygote, and so every child it forks, sees the interpreter and library trees
 (read-only), the grader package and the harness files (read-only, each bound alone: never the
-course folder), its scratch folder (read-write) on an otherwise empty ``/tmp``, a minimal
+course folder), a private, empty ``/tmp`` (where the children's folders live), a minimal
 ``/dev``, and a network namespace of its own. Solutions and hidden tests are not merely
 unreadable there: they do not exist (ENOENT). bwrap needs root or unprivileged user namespaces;
 ``available`` tries it once in a throwaway sandbox (it does not trust sysctls) and says why not.
@@ -55,8 +55,7 @@ def parent_folders(paths: list[str]) -> list[str]:
     return args
 
 
-def command(python_argv: list[str], read_only: list[str], package_dir: Path, harnesses: list[str],
-            scratch: str) -> list[str]:
+def command(python_argv: list[str], read_only: list[str], package_dir: Path, harnesses: list[str]) -> list[str]:
     """The bwrap command line that runs ``python_argv`` with only the needed paths bound."""
     bound = [*read_only, str(package_dir), *harnesses]
     args = [executable() or "bwrap", *parent_folders(bound), *base_arguments(read_only),
@@ -66,7 +65,7 @@ def command(python_argv: list[str], read_only: list[str], package_dir: Path, har
     if os.geteuid() == 0:
         # bwrap drops every capability; keep those a child needs to drop root itself (uid_drop).
         args += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--cap-add", "CAP_CHOWN"]
-    args += ["--bind", scratch, scratch, "--chdir", "/", "--", *python_argv]
+    args += ["--chdir", "/", "--", *python_argv]
     return args
 
 

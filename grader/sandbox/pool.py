@@ -23,6 +23,7 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from pathlib import Path
 from typing import Protocol
 
@@ -82,12 +83,8 @@ class Zygote:
         self._ready: queue.Queue = queue.Queue()
         self.info: dict = {}
         self._log = tempfile.TemporaryFile()
-        # The children's private folders live under this one, which is removed here on close:
-        # a zygote killed outright cannot clean up after itself.
-        self._scratch = tempfile.mkdtemp(prefix="grader-sandbox-")
-        os.chmod(self._scratch, 0o711)  # a child that dropped root can reach its own folder, list none
-        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        self._socket = ours
+        if shutil.which(self._python) is None:
+            raise SandboxError(f"could not start the sandbox zygote: no interpreter at {self._python}")
         package_root = str(Path(__file__).resolve().parents[2])
         boot = (
             "import sys; sys.path.insert(0, sys.argv[1]); "
@@ -98,8 +95,18 @@ class Zygote:
         if "bwrap" in self._wanted:
             self._bwrap, bwrap_detail = bwrap.available()
         if self._bwrap:
+            # The children's folders live on bubblewrap's private /tmp: they vanish with it,
+            # and nothing of them is ever on the host (a killed zygote leaves nothing behind).
+            self._scratch, self._scratch_on_host = f"/tmp/grader-sandbox-{uuid.uuid4().hex}", False
             argv = bwrap.command(argv, self._policy["read_only"], Path(package_root) / "grader",
-                                 list(self._harnesses.values()), self._scratch)
+                                 list(self._harnesses.values()))
+        else:
+            # The children's folders live under this one, which is removed here on close: a
+            # zygote killed outright cannot clean up after itself.
+            self._scratch, self._scratch_on_host = tempfile.mkdtemp(prefix="grader-sandbox-"), True
+            os.chmod(self._scratch, 0o711)  # a child that dropped root can reach its own folder, list none
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        self._socket = ours
         try:
             self._process = subprocess.Popen(
                 argv,
@@ -111,7 +118,7 @@ class Zygote:
                 start_new_session=True,
             )
         except OSError as exc:
-            shutil.rmtree(self._scratch, ignore_errors=True)
+            self._remove_scratch()
             raise SandboxError(f"could not start the sandbox zygote: {exc}") from None
         finally:
             theirs.close()
@@ -171,7 +178,11 @@ class Zygote:
             os.killpg(self._process.pid, signal.SIGKILL)
             self._process.wait()
         self._log.close()
-        shutil.rmtree(self._scratch, ignore_errors=True)
+        self._remove_scratch()
+
+    def _remove_scratch(self) -> None:
+        if self._scratch_on_host:
+            shutil.rmtree(self._scratch, ignore_errors=True)
 
     def __enter__(self):
         return self

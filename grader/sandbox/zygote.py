@@ -36,6 +36,8 @@ def main() -> None:
     control.setblocking(True)
     init = protocol.decode(protocol.read_frame(CONTROL_FD, MAX_REQUEST_BYTES))
     sandbox = init.get("sandbox") or {}
+    os.environ.pop("PWD", None)  # bubblewrap sets it; the environment stays the trusted side's
+    os.makedirs(init["scratch"], mode=0o711, exist_ok=True)  # inside bubblewrap: on its private /tmp
     # bubblewrap counts only if the course is really out of sight: no file of it is visible
     # here but the harness files and the grader package, bound on purpose.
     bound = [*init["harnesses"].values(), *sandbox.get("read_only", []), os.path.dirname(os.path.dirname(__file__))]
