@@ -57,6 +57,8 @@ class GradingSession:
     def require_isolation(self, required: str | None) -> dict:
         """Refuse (``IsolationTooWeak``) before any student code runs if the probe shows less
         isolation than ``required`` (strong, partial or weak); return what children will get."""
+        import torch  # noqa: F401 - imported here while the zygote imports it on the other core
+
         info = self.sandbox.wait_ready()
         expected = expected_isolation(info.get("probe") if "probe" in info else None)
         if required and weaker(expected["level"], required):
