@@ -69,6 +69,7 @@ class Zygote:
         self._policy = policy.build(policy.protected_paths(course_root))
         self._wanted = tuple(layers)
         self.child_sandbox: dict = {"layers": []}
+        self.promised_layers: dict | None = None
         make_undumpable()
         self._ids = iter(range(1, 1 << 62))
         self._lock = threading.Lock()
@@ -154,7 +155,12 @@ class Zygote:
             if message is None:
                 raise SandboxError(f"the sandbox zygote failed to start: {self.log_tail()}")
             self.info = message
-            self.child_sandbox = self.sandbox_for_children(message.get("probe") or {})
+            probe = message.get("probe") or {}
+            self.child_sandbox = self.sandbox_for_children(probe)
+            # What every child will report in force: the zygote's own layers and those it asks for.
+            self.promised_layers = {"zygote_fork": True, "rlimits": True,
+                                    **{name: bool(probe.get(name, {}).get("ok")) for name in ("netns", "bwrap")},
+                                    **dict.fromkeys(self.child_sandbox["layers"], True)}
         return self.info
 
     def sandbox_for_children(self, probe: dict) -> dict:

@@ -89,6 +89,10 @@ class Attack:
     # (the attack gained nothing: whatever it tried to read, reach or forge was refused).
     expect: str = "the derivative is off"
     dangerous: bool = False
+    # What must be isolated for the attack to fail: "files" (hidden files unreadable), "network"
+    # (network cut) or "seccomp". Where the report says it is not, the case is skipped: the
+    # report's level is then the honest answer, and a test cannot make it stronger.
+    needs: str = ""
     slow: bool = False
     exercise: str = "exercise1"
 
@@ -100,26 +104,26 @@ ATTACKS = [
     # ------------------------------------------------------------------ hidden files
     Attack("solutions-via-parent-cwd",
            f"STOLEN = steal(f'/proc/{{os.getppid()}}/cwd/{SOLUTION_REL}', "
-           f"f'/proc/{{os.getppid()}}/root{REPO}/{SOLUTION_REL}')"),
+           f"f'/proc/{{os.getppid()}}/root{REPO}/{SOLUTION_REL}')", needs="files"),
     Attack("solutions-via-grader-module-path",
            "import grader\nSTOLEN = steal(pathlib.Path(grader.__file__).parents[1] / "
-           f"'{SOLUTION_REL}')"),
+           f"'{SOLUTION_REL}')", needs="files"),
     Attack("solutions-via-harness-module-path",
            "h = sys.modules.get('grader_harness_exercise1')\n"
-           f"STOLEN = h and steal(pathlib.Path(h.__file__).parents[2] / '{SOLUTION_REL}')"),
-    Attack("solutions-via-absolute-path", f"STOLEN = steal('{REPO}/{SOLUTION_REL}')"),
+           f"STOLEN = h and steal(pathlib.Path(h.__file__).parents[2] / '{SOLUTION_REL}')", needs="files"),
+    Attack("solutions-via-absolute-path", f"STOLEN = steal('{REPO}/{SOLUTION_REL}')", needs="files"),
     Attack("solutions-via-working-directory",
            "here = pathlib.Path.cwd()\n"
-           f"STOLEN = steal(*[p / '{SOLUTION_REL}' for p in here.parents])"),
+           f"STOLEN = steal(*[p / '{SOLUTION_REL}' for p in here.parents])", needs="files"),
     Attack("solutions-via-symlink",
-           f"os.symlink('{REPO}/solutions', 'link')\nSTOLEN = steal('link/exercise1.py')"),
+           f"os.symlink('{REPO}/solutions', 'link')\nSTOLEN = steal('link/exercise1.py')", needs="files"),
     Attack("solutions-via-hard-link",
            f"""
 try:
     os.link('{REPO}/{SOLUTION_REL}', 'copy.py')
 except OSError:
     pass
-STOLEN = steal('copy.py')"""),
+STOLEN = steal('copy.py')""", needs="files"),
     Attack("hidden-tests-read-and-printed",
            f"""
 for p in ['{REPO}/{HIDDEN_REL}', f'/proc/{{os.getppid()}}/cwd/{HIDDEN_REL}']:
@@ -127,7 +131,7 @@ for p in ['{REPO}/{HIDDEN_REL}', f'/proc/{{os.getppid()}}/cwd/{HIDDEN_REL}']:
         print(open(p).read())
         raise RuntimeError(open(p).read())
     except OSError:
-        pass"""),
+        pass""", needs="files"),
     Attack("hidden-tests-and-solutions-overwritten",
            f"""
 for p in ['{REPO}/{HIDDEN_REL}', '{REPO}/{SOLUTION_REL}', '{{CANARY}}/canary.txt']:
@@ -140,12 +144,12 @@ for p in ['{{CANARY}}/new.txt', '{REPO}/exercises/exercise1/hidden/test_zz.py']:
     try:
         open(p, 'w').write('x')
     except OSError:
-        pass"""),
+        pass""", needs="files"),
     Attack("sibling-children-folders-listed",
            "import glob\n"
            "found = glob.glob(str(pathlib.Path.cwd().parent / '*' / '*.py'))\n"
            "others = [p for p in found if not p.startswith(os.getcwd())]\n"
-           "STOLEN = steal(*others)"),
+           "STOLEN = steal(*others)", needs="files"),
     # ------------------------------------------------------------------ processes and memory
     Attack("proc-parent-mem-read",
            """
@@ -168,14 +172,14 @@ for pid in ('self', os.getppid()):
         print(open(f'/proc/{grand}/environ').read())
     except OSError:
         pass""",
-           at_call="    raise RuntimeError(repr(dict(os.environ)))", expect="raised RuntimeError"),
+           at_call="    raise RuntimeError(repr(dict(os.environ)))", expect="raised RuntimeError", needs="files"),
     Attack("environment-secrets-printed", "print(dict(os.environ))\nprint(os.environ.get('GITHUB_TOKEN'))",
            at_call="    print(dict(os.environ), file=sys.stderr)"),
     Attack("ptrace-the-zygote",
            """
 import ctypes
 libc = ctypes.CDLL(None, use_errno=True)
-assert libc.ptrace(16, os.getppid(), 0, 0) != 0  # PTRACE_ATTACH refused"""),
+assert libc.ptrace(16, os.getppid(), 0, 0) != 0  # PTRACE_ATTACH refused""", needs="seccomp"),
     Attack("process-vm-readv-on-the-zygote",
            """
 import ctypes
@@ -184,9 +188,9 @@ buf = ctypes.create_string_buffer(64)
 class iovec(ctypes.Structure):
     _fields_ = [('base', ctypes.c_void_p), ('len', ctypes.c_size_t)]
 local, remote = iovec(ctypes.addressof(buf), 64), iovec(0x400000, 64)
-assert libc.process_vm_readv(os.getppid(), ctypes.byref(local), 1, ctypes.byref(remote), 1, 0) < 0"""),
+assert libc.process_vm_readv(os.getppid(), ctypes.byref(local), 1, ctypes.byref(remote), 1, 0) < 0""", needs="seccomp"),
     Attack("signal-the-zygote", "import signal\ntry:\n    os.kill(os.getppid(), signal.SIGKILL)\nexcept OSError:\n    pass",
-           at_call="    import signal\n    try:\n        os.kill(os.getppid(), signal.SIGSTOP)\n    except OSError:\n        pass"),
+           at_call="    import signal\n    try:\n        os.kill(os.getppid(), signal.SIGSTOP)\n    except OSError:\n        pass", needs="seccomp"),
     Attack("signal-every-process",
            "import signal\ntry:\n    os.kill(-1, signal.SIGKILL)\nexcept OSError:\n    pass",
            at_call="    import signal\n    try:\n        os.kill(-1, signal.SIGKILL)\n    except OSError:\n        pass",
@@ -213,7 +217,7 @@ for run in (lambda: subprocess.run(['/bin/sh', '-c', 'cat {REPO}/{SOLUTION_REL}'
         run()
     except OSError:
         pass
-STOLEN = steal('stolen.py')"""),
+STOLEN = steal('stolen.py')""", needs="seccomp"),
     Attack("thread-bomb",
            """
 import threading, time
@@ -246,7 +250,7 @@ try:
     os.memfd_create('x')
 except OSError:
     pass
-assert libc.unshare(0x10000000 | 0x40000000) != 0  # a user and network namespace: refused"""),
+assert libc.unshare(0x10000000 | 0x40000000) != 0  # a user and network namespace: refused""", needs="seccomp"),
     Attack("c-stack-overflow",
            "sys.setrecursionlimit(10**8)\nNEST = []\nfor _ in range(10**6):\n    NEST = [NEST]",
            at_call="    repr(NEST)", expect="ended abnormally"),
@@ -256,16 +260,16 @@ assert libc.unshare(0x10000000 | 0x40000000) != 0  # a user and network namespac
     # ------------------------------------------------------------------ network
     Attack("tcp-to-loopback-listener",
            "import socket\ntry:\n    socket.create_connection(('127.0.0.1', {PORT}), timeout=2).sendall(b'leak')\n"
-           "except OSError:\n    pass"),
+           "except OSError:\n    pass", needs="network"),
     Attack("udp-to-loopback-listener",
            "import socket\ntry:\n    socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b'leak', ('127.0.0.1', {UDP}))\n"
-           "except OSError:\n    pass"),
+           "except OSError:\n    pass", needs="network"),
     Attack("pathname-unix-socket",
            "import socket\ntry:\n    s = socket.socket(socket.AF_UNIX)\n    s.connect({UNIX})\n    s.sendall(b'leak')\n"
-           "except OSError:\n    pass"),
+           "except OSError:\n    pass", needs="seccomp"),
     Attack("abstract-unix-socket",
            "import socket\ntry:\n    s = socket.socket(socket.AF_UNIX)\n    s.connect({ABSTRACT})\n    s.sendall(b'leak')\n"
-           "except OSError:\n    pass"),
+           "except OSError:\n    pass", needs="network"),
     # ------------------------------------------------------------------ lying results and channels
     Attack("patched-comparisons",
            "import torch, math\ntorch.allclose = lambda *a, **k: True\nmath.isclose = lambda *a, **k: True\n"
@@ -296,6 +300,13 @@ assert libc.unshare(0x10000000 | 0x40000000) != 0  # a user and network namespac
     Attack("oversized-return", "import torch\ndef ANSWER(f, x0):\n    return torch.zeros(100 << 20)",
            expect="expected one number"),
 ]
+
+
+ISOLATED = {
+    "files": lambda isolation: not isolation["hidden_files_readable"],
+    "network": lambda isolation: not isolation["network_reachable"],
+    "seccomp": lambda isolation: isolation["layers"]["seccomp"],
+}
 
 
 class Listeners:
@@ -432,6 +443,9 @@ def test_attack(arena, attack: Attack):
     exercise = EXERCISES[attack.exercise]
     if attack.dangerous and (why := dangerous_layers_in_force(grader)):
         pytest.skip(f"not run: {why} (sandbox rule 13)")
+    expected = grader.session.require_isolation(None)
+    if attack.needs and not ISOLATED[attack.needs](expected):
+        pytest.skip(f"{attack.needs} not isolated at level {expected['level']} here: reports say so")
     listeners = arena["listeners"]
     names = {**listeners.names(), "CANARY": str(arena["canary"])}
     watched = (REPO / "solutions", REPO / "exercises", arena["canary"])
@@ -452,7 +466,8 @@ def test_attack(arena, attack: Attack):
     document = json.dumps(report.to_dict())
     assert FAKE_TOKEN not in document
     assert not [line for line in hidden_lines() if line in document], "hidden test source leaked"
-    assert report.isolation["level"] == grader.session.require_isolation(None)["level"]
+    for key in ("level", "hidden_files_readable", "network_reachable"):
+        assert report.isolation[key] == expected[key], key  # what the probe promised, every child had
     assert snapshot(*watched) == before, "a file outside the child's folder changed"
     assert not (arena["canary"] / "pwned").exists()
     deadline = time.monotonic() + 5
@@ -473,6 +488,7 @@ def test_this_machine_isolates_strongly_where_the_layers_exist(arena):
     probe = grader.session.sandbox.info.get("probe", {})
     print(f"isolation level for the attack suite: {expected['level']} "
           f"({', '.join(n for n, on in expected['layers'].items() if on)})")
-    if probe.get("landlock", {}).get("ok") and probe.get("seccomp", {}).get("ok"):
+    every_layer_asked = "GRADER_LAYERS" not in os.environ
+    if every_layer_asked and probe.get("landlock", {}).get("ok") and probe.get("seccomp", {}).get("ok"):
         assert expected["level"] == "strong"
         assert expected["hidden_files_readable"] is False
