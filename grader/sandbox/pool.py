@@ -67,6 +67,8 @@ class Zygote:
         if course_root is None and harnesses:
             course_root = Path(next(iter(harnesses.values()))).resolve().parents[2]
         self._policy = policy.build(policy.protected_paths(course_root))
+        if policy.check(self._policy):  # build() drops such entries: this would be a bug
+            raise SandboxError(f"the sandbox allow-list opens the course: {policy.check(self._policy)}")
         self._wanted = tuple(layers)
         self.child_sandbox: dict = {"layers": []}
         self.promised_layers: dict | None = None

@@ -137,6 +137,9 @@ def describe(found: dict, zygote_state: dict) -> dict:
                          and found.get("fork_blocked", False) and found.get("kill_blocked", False),
                          "" if found.get("seccomp_library") else "libseccomp or pyseccomp is missing"),
     }
+    if found.get("seccomp_library") and not report["seccomp"]["ok"]:
+        report["seccomp"]["detail"] = ("the kernel refused the filter" if not applied.get("seccomp")
+                                       else "a ban did not hold (socket, fork or kill got through)")
     if abi and not report["landlock"]["ok"]:
         report["landlock"]["detail"] += (": the protected paths stayed readable" if applied.get("landlock")
                                          else ": the kernel refused the ruleset")
