@@ -6,7 +6,10 @@
 
 An exercise may be named ``exercise3``, ``3``, ``ex3`` or by its slug. Exit codes: 0 grading
 completed (whatever the score), 2 usage error (unknown exercise, missing file), 3 broken course
-(malformed exercise metadata, tests that do not load), 4 internal failure (sandbox, grader bug).
+(malformed exercise metadata, tests that do not load), 4 internal failure (sandbox, grader bug),
+5 isolation below what ``--require-isolation`` asks for.
+
+    grade doctor                    what isolation this machine gives, and how to get more
 """
 
 from __future__ import annotations
@@ -18,9 +21,9 @@ from pathlib import Path
 
 import click
 
-from grader.errors import GraderError, UsageProblem
+from grader.errors import GraderError, IsolationTooWeak, UsageProblem
 
-EXIT_OK, EXIT_USAGE, EXIT_COURSE, EXIT_INTERNAL = 0, 2, 3, 4
+EXIT_OK, EXIT_USAGE, EXIT_COURSE, EXIT_INTERNAL, EXIT_ISOLATION = 0, 2, 3, 4, 5
 
 
 class GradeGroup(click.Group):
@@ -56,7 +59,8 @@ course_option = click.option(
 
 @click.group(cls=GradeGroup, context_settings={"help_option_names": ["-h", "--help"]},
              epilog="EXERCISE: exercise3, 3, ex3 or the exercise's slug. "
-                    "Exit codes: 0 graded, 2 usage error, 3 broken course, 4 internal failure.")
+                    "Exit codes: 0 graded, 2 usage error, 3 broken course, 4 internal failure, "
+                    "5 isolation below --require-isolation.")
 @course_option
 @click.version_option(package_name="autograd-grader", prog_name="grade")
 def main():
@@ -71,6 +75,8 @@ def grading_options(function):
                             help="Print the JSON report alone on stdout.")(function)
     function = click.option("-v", "--verbose", is_flag=True,
                             help="Also show your code's output and tracebacks.")(function)
+    function = click.option("--require-isolation", "require", type=click.Choice(["strong", "partial", "weak"]),
+                            help="Refuse to grade (exit 5) below this isolation level; see `grade doctor`.")(function)
     return function
 
 
@@ -100,11 +106,46 @@ def list_command(ctx):
 @main.command("all")
 @grading_options
 @click.pass_context
-def all_command(ctx, seed, as_json, verbose):
+def all_command(ctx, seed, as_json, verbose, require):
     """Grade every exercise, each from its file in this repository."""
     course = load_course(ctx)
     jobs = [(exercise, exercise.student_paths()) for exercise in course.exercises]
-    grade(course, jobs, seed, as_json, verbose, bundle=True)
+    grade(course, jobs, seed, as_json, verbose, bundle=True, require=require)
+
+
+@main.command("doctor")
+@course_option
+@click.pass_context
+def doctor_command(ctx):
+    """Show what isolation this machine gives student code, and how to get more."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from grader import doctor
+    from grader.exercises import find_course
+
+    try:
+        course_root = load_course(ctx).root if ctx.meta.get("grader.course") else find_course().root
+    except (GraderError, OSError):
+        course_root = None
+    info = run_guarded(lambda: doctor.examine(course_root))
+    console = Console(highlight=False)
+    console.print(f"{info['platform']}, Python {info['python']}" + (", running as root" if info["root"] else ""))
+    table = Table(pad_edge=False)
+    for column in ("layer", "here", "detail", "how to get it"):
+        table.add_column(column, overflow="fold")
+    for row in info["layers"]:
+        table.add_row(row["layer"], "yes" if row["ok"] else ("no" if row["applies"] else "n/a"),
+                      row["detail"], row["how"])
+    if info["layers"]:
+        console.print(table)
+    isolation = info["isolation"]
+    console.print(f"isolation level here: {isolation['level']} (hidden files "
+                  f"{'readable' if isolation['hidden_files_readable'] else 'unreadable'}, network "
+                  f"{'reachable' if isolation['network_reachable'] else 'cut'}); "
+                  "strong = hidden files unreadable + network cut + seccomp, partial = hidden files unreadable")
+    if info.get("note"):
+        console.print(info["note"])
 
 
 def make_exercise_command(reference: str) -> click.Command:
@@ -112,7 +153,7 @@ def make_exercise_command(reference: str) -> click.Command:
     @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
     @grading_options
     @click.pass_context
-    def exercise_command(ctx, files, seed, as_json, verbose):
+    def exercise_command(ctx, files, seed, as_json, verbose, require):
         course = load_course(ctx)
         exercise = run_guarded(lambda: course.resolve(reference))
         if not files:
@@ -125,28 +166,38 @@ def make_exercise_command(reference: str) -> click.Command:
                 fail_usage(f"{exercise.id} takes {len(exercise.student_files)} files; grade them "
                            f"in place with `grade {exercise.id}`")
             jobs = [(exercise, [path]) for path in files]
-        grade(course, jobs, seed, as_json, verbose, bundle=False)
+        grade(course, jobs, seed, as_json, verbose, bundle=False, require=require)
 
     return exercise_command
 
 
-def grade(course, jobs, seed, as_json: bool, verbose: bool, bundle: bool) -> None:
-    """Grade each (exercise, files) job, print the chosen view, exit with the documented code."""
+def grade(course, jobs, seed, as_json: bool, verbose: bool, bundle: bool, require: str | None = None) -> None:
+    """Grade each (exercise, files) job, print the chosen view, exit with the documented code.
+
+    ``require``: the lowest isolation level accepted; below it nothing is graded (exit 5),
+    checked before any student code runs and again on every report.
+    """
     def work():
         from rich.console import Console
 
         from grader.exercises import display
         from grader.formats import json_document, terminal
-        from grader.session import GradingSession
+        from grader.session import GradingSession, weaker
         from grader.submission import load_submission
 
         exercises = list({exercise.id: exercise for exercise, _ in jobs}.values())
         with GradingSession(course, exercises, seed=seed) as session:
+            if require:
+                session.require_isolation(require)
             submissions = [load_submission(e, paths, label=display(paths[0])) for e, paths in jobs]
             reports = []
             for group in group_by_student(submissions, bundle):
                 reports.extend(session.grade(group))
             versions = session.versions()
+        below = [r for r in reports if require and r.status == "graded" and weaker(r.isolation["level"], require)]
+        if below:
+            raise IsolationTooWeak(f"a child ran at isolation level {below[0].isolation['level']}, below the "
+                                   f"required {require}; nothing is reported; run 'grade doctor'")
         if as_json:
             click.echo(json_document.render(reports, versions, as_bundle=bundle))
         else:

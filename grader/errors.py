@@ -33,3 +33,9 @@ class ReportInvalid(GraderError):
     """A report failed validation against the shipped schema (a bug in the grader)."""
 
     exit_code = 4
+
+
+class IsolationTooWeak(GraderError):
+    """``--require-isolation`` asked for more isolation than this machine gives."""
+
+    exit_code = 5

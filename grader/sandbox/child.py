@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import sys
+import tempfile
 import traceback
 import warnings
 
@@ -31,7 +32,7 @@ def run(request: dict, result_fd: int, workdir: str, harnesses: dict, forked: bo
     """
     status = 0
     try:
-        applied = confine(request["limits"], result_fd, forked)
+        applied = confine(request["limits"], result_fd, forked, request.get("sandbox"), workdir)
         module_path = stage_files(request["files"], request["module_file"], workdir)
         protocol.write_frame(result_fd, protocol.encode({"stage": "ready", "layers": applied}))
         protocol.write_frame(result_fd, result_message(request, module_path, harnesses))
@@ -46,16 +47,29 @@ def run(request: dict, result_fd: int, workdir: str, harnesses: dict, forked: bo
         os._exit(status)
 
 
-def confine(limits: dict, result_fd: int, forked: bool) -> dict:
-    """Cut every line to the zygote and apply the kernel limits; return the layers in force."""
+def confine(limits: dict, result_fd: int, forked: bool, sandbox: dict | None = None,
+            workdir: str | None = None) -> dict:
+    """Cut every line to the zygote and apply the layers; return the layers in force.
+
+    Order: [netns, bwrap: the zygote's, inherited] -> rlimits -> [uid drop] -> Landlock ->
+    seccomp -> audit hook. ``sandbox`` is the trusted side's policy (the layers to apply, the
+    paths the child may read); without one, only rlimits apply.
+    """
     layers.die_with_parent()
     if forked:
         os.closerange(3, result_fd)
         os.closerange(result_fd + 1, 65536)
-    applied = {"zygote_fork": forked, "rlimits": layers.apply_rlimits(limits)}
+    sandbox = sandbox or {}
+    inherited = sandbox.get("inherited", {})
+    applied = {"zygote_fork": forked, "netns": bool(forked and inherited.get("netns")),
+               "bwrap": bool(forked and inherited.get("bwrap")), "rlimits": layers.apply_rlimits(limits)}
     import torch
 
     torch.set_num_threads(1)
+    if forked and workdir is not None:
+        os.environ["TMPDIR"] = workdir  # the only folder the student's code may write to
+        tempfile.tempdir = workdir
+        applied.update(layers.apply_kernel_layers(sandbox, workdir))
     return applied
 
 
@@ -146,8 +160,6 @@ def run_standalone() -> None:
     Results go out on what was stdout; the student's own prints are sent to stderr, which the
     trusted side captures (capped) as the call's output.
     """
-    import tempfile
-
     init = protocol.decode(protocol.read_frame(0, 1 << 30))
     request = protocol.decode(protocol.read_frame(0, 1 << 30))
     result_fd = os.dup(1)

@@ -58,8 +58,8 @@ class CallOutcome:
 
 def interpret(messages: list, pending: bool, failure) -> CallOutcome:
     """Turn the child's frames into an outcome; anything off the protocol fails closed."""
-    if failure is not None:
-        return CallOutcome(status=failure[0], detail=failure[1])
+    if failure is not None:  # a child cut short still ran with the layers it reported
+        return CallOutcome(status=failure[0], detail=failure[1], layers=ready_layers(messages))
     if pending:
         return CallOutcome(status="protocol", detail="its result was cut off mid-message")
     stages = [m.get("stage") if isinstance(m, dict) else None for m in messages]
@@ -80,6 +80,13 @@ def interpret(messages: list, pending: bool, failure) -> CallOutcome:
         return CallOutcome(status="raised", phase=result["phase"], error=result["error"],
                            layers=layers, warnings=warnings)
     return CallOutcome(status="protocol", layers=layers, detail="its result message is malformed")
+
+
+def ready_layers(messages: list) -> dict:
+    first = messages[0] if messages else None
+    if isinstance(first, dict) and first.get("stage") == "ready" and isinstance(first.get("layers"), dict):
+        return first["layers"]
+    return {}
 
 
 PHASES = ("import", "call", "encode")

@@ -23,14 +23,17 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from pathlib import Path
 from typing import Protocol
 
 from grader.errors import SandboxError
-from grader.sandbox import protocol
+from grader.sandbox import bwrap, policy, protocol
 from grader.sandbox.outcome import CallOutcome, Limits, describe_exit, interpret
 
 MAX_CONTROL_BYTES = 1 << 20
+KERNEL_LAYERS = ("netns", "bwrap", "uid_drop", "landlock", "seccomp", "audit_hook")
+PR_SET_DUMPABLE = 4
 ENV_KEEP = ("PATH", "LANG", "LC_ALL", "TZ", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "SYSTEMROOT")
 
 
@@ -53,9 +56,23 @@ class Sandbox(Protocol):
 class Zygote:
     """A running zygote process and the thread that reads its control channel."""
 
-    def __init__(self, harnesses: dict[str, Path], python: str | None = None):
+    def __init__(self, harnesses: dict[str, Path], python: str | None = None,
+                 course_root: Path | None = None, layers: tuple[str, ...] = KERNEL_LAYERS):
+        """``course_root``: whose solutions and hidden tests children must not read (by default
+        the folder above the harnesses' ``exercises/``); ``layers``: the kernel layers to use
+        where the start-up probe finds them working (all by default; the benchmark turns them off).
+        """
         self._harnesses = {name: str(path) for name, path in harnesses.items()}
         self._python = python or sys.executable
+        if course_root is None and harnesses:
+            course_root = Path(next(iter(harnesses.values()))).resolve().parents[2]
+        self._policy = policy.build(policy.protected_paths(course_root))
+        if policy.check(self._policy):  # build() drops such entries: this would be a bug
+            raise SandboxError(f"the sandbox allow-list opens the course: {policy.check(self._policy)}")
+        self._wanted = tuple(layers)
+        self.child_sandbox: dict = {"layers": []}
+        self.promised_layers: dict | None = None
+        make_undumpable()
         self._ids = iter(range(1, 1 << 62))
         self._lock = threading.Lock()
         self._send_lock = threading.Lock()
@@ -69,16 +86,33 @@ class Zygote:
         self._ready: queue.Queue = queue.Queue()
         self.info: dict = {}
         self._log = tempfile.TemporaryFile()
-        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        self._socket = ours
+        if shutil.which(self._python) is None:
+            raise SandboxError(f"could not start the sandbox zygote: no interpreter at {self._python}")
         package_root = str(Path(__file__).resolve().parents[2])
         boot = (
             "import sys; sys.path.insert(0, sys.argv[1]); "
             "from grader.sandbox import zygote; zygote.main()"
         )
+        argv = [self._python, "-I", "-B", "-c", boot, package_root]
+        self._bwrap, bwrap_detail = False, "not asked for"
+        if "bwrap" in self._wanted:
+            self._bwrap, bwrap_detail = bwrap.available()
+        if self._bwrap:
+            # The children's folders live on bubblewrap's private /tmp: they vanish with it,
+            # and nothing of them is ever on the host (a killed zygote leaves nothing behind).
+            self._scratch, self._scratch_on_host = f"/tmp/grader-sandbox-{uuid.uuid4().hex}", False
+            argv = bwrap.command(argv, self._policy["read_only"], Path(package_root) / "grader",
+                                 list(self._harnesses.values()))
+        else:
+            # The children's folders live under this one, which is removed here on close: a
+            # zygote killed outright cannot clean up after itself.
+            self._scratch, self._scratch_on_host = tempfile.mkdtemp(prefix="grader-sandbox-"), True
+            os.chmod(self._scratch, 0o711)  # a child that dropped root can reach its own folder, list none
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        self._socket = ours
         try:
             self._process = subprocess.Popen(
-                [self._python, "-I", "-B", "-c", boot, package_root],
+                argv,
                 stdin=theirs.fileno(),
                 stdout=self._log,
                 stderr=self._log,
@@ -87,14 +121,15 @@ class Zygote:
                 start_new_session=True,
             )
         except OSError as exc:
+            self._remove_scratch()
             raise SandboxError(f"could not start the sandbox zygote: {exc}") from None
         finally:
             theirs.close()
-        # The children's private folders live under this one, which is removed here on close:
-        # a zygote killed outright cannot clean up after itself.
-        self._scratch = tempfile.mkdtemp(prefix="grader-sandbox-")
+        sandbox = {**self._policy, "netns": "netns" in self._wanted, "parent_netns": namespace_id("net"),
+                   "bwrap": self._bwrap, "bwrap_detail": bwrap_detail}
         try:
-            self._send({"kind": "init", "harnesses": self._harnesses, "scratch": self._scratch})
+            self._send({"kind": "init", "harnesses": self._harnesses, "scratch": self._scratch,
+                        "sandbox": sandbox})
         except ZygoteLost:
             raise SandboxError(f"the sandbox zygote failed to start: {self.log_tail()}") from None
         self._reader = threading.Thread(target=self._read_control, daemon=True)
@@ -122,7 +157,22 @@ class Zygote:
             if message is None:
                 raise SandboxError(f"the sandbox zygote failed to start: {self.log_tail()}")
             self.info = message
+            probe = message.get("probe") or {}
+            self.child_sandbox = self.sandbox_for_children(probe)
+            # What every child will report in force: the zygote's own layers and those it asks for.
+            self.promised_layers = {"zygote_fork": True, "rlimits": True,
+                                    **{name: bool(probe.get(name, {}).get("ok")) for name in ("netns", "bwrap")},
+                                    **dict.fromkeys(self.child_sandbox["layers"], True)}
         return self.info
+
+    def sandbox_for_children(self, probe: dict) -> dict:
+        """The policy sent with every request: the layers the probe found holding, the paths."""
+        working = [name for name in ("uid_drop", "landlock", "seccomp")
+                   if name in self._wanted and probe.get(name, {}).get("ok")]
+        if "seccomp" in working and "audit_hook" in self._wanted:
+            working.append("audit_hook")
+        return {"layers": working, "read_only": self._policy["read_only"],
+                "read_write": self._policy["read_write"], "uid": policy.NOBODY}
 
     def close(self) -> None:
         try:
@@ -136,7 +186,11 @@ class Zygote:
             os.killpg(self._process.pid, signal.SIGKILL)
             self._process.wait()
         self._log.close()
-        shutil.rmtree(self._scratch, ignore_errors=True)
+        self._remove_scratch()
+
+    def _remove_scratch(self) -> None:
+        if self._scratch_on_host:
+            shutil.rmtree(self._scratch, ignore_errors=True)
 
     def __enter__(self):
         return self
@@ -179,7 +233,7 @@ class Zygote:
         spawned: queue.Queue = queue.Queue()
         with self._lock:
             self._spawned[request_id] = spawned
-        self._send({**request, "id": request_id, "limits": limits.as_dict()})
+        self._send({**request, "id": request_id, "limits": limits.as_dict(), "sandbox": self.child_sandbox})
         try:
             reply = spawned.get(timeout=30)
         except queue.Empty:
@@ -255,6 +309,25 @@ class Zygote:
         elif kind == "exit":
             with self._lock:
                 self._exits.setdefault(message["pid"], queue.Queue()).put(message)
+
+
+def make_undumpable() -> bool:
+    """Keep same-uid processes out of this one's memory and environment (/proc/<pid>/mem)."""
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def namespace_id(kind: str) -> str:
+    try:
+        return os.readlink(f"/proc/self/ns/{kind}")
+    except OSError:
+        return ""
 
 
 def clean_environment() -> dict:

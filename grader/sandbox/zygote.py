@@ -32,16 +32,38 @@ def main() -> None:
     # When the grader dies, SIGTERM: the handler below ends `serve`, whose cleanup kills the
     # children and removes their folders.
     layers.die_with_parent(signal.SIGTERM)
-    import torch  # noqa: F401 - paid once here, inherited by every child
-    import numpy  # noqa: F401
-
-    from grader.sandbox import child, guard  # pre-imported so children need no lookups
-
-    guard.preload()
-
     control = socket.socket(fileno=CONTROL_FD)
     control.setblocking(True)
     init = protocol.decode(protocol.read_frame(CONTROL_FD, MAX_REQUEST_BYTES))
+    sandbox = init.get("sandbox") or {}
+    os.environ.pop("PWD", None)  # bubblewrap sets it; the environment stays the trusted side's
+    os.makedirs(init["scratch"], mode=0o711, exist_ok=True)  # inside bubblewrap: on its private /tmp
+    # bubblewrap counts only if the course is really out of sight: no file of it is visible
+    # here but the harness files and the grader package, bound on purpose.
+    bound = [*init["harnesses"].values(), *sandbox.get("read_only", []), os.path.dirname(os.path.dirname(__file__))]
+    in_bwrap = bool(sandbox.get("bwrap"))
+    state = {"bwrap": in_bwrap and only_bound_files_visible(sandbox.get("protected", []), bound),
+             "bwrap_detail": sandbox.get("bwrap_detail", ""), "netns": False, "netns_detail": "not asked for"}
+    if in_bwrap and not state["bwrap"]:
+        state["bwrap_detail"] = "files of the course were visible inside bubblewrap"
+    # The network namespace is entered here, once, while this process has one thread (a user
+    # namespace needs that) and before any child: every child inherits it for free, where a
+    # namespace per child would cost its creation and an asynchronous teardown each time.
+    # (Inside bubblewrap the zygote already has one: the check below sees it either way.)
+    if sandbox.get("netns"):
+        state["netns_detail"] = layers.enter_network_namespace()
+    state["netns"] = namespace_id("net") not in ("", sandbox.get("parent_netns", ""))
+    if state["netns"]:
+        state["netns_detail"] = ""
+    elif not state["netns_detail"]:
+        state["netns_detail"] = "the network namespace is the grader's own"
+    import torch  # noqa: F401 - paid once here, inherited by every child
+    import numpy  # noqa: F401
+
+    from grader.sandbox import child, guard, probe  # pre-imported so children need no lookups
+
+    guard.preload()
+
     harnesses, harness_errors = {}, {}
     for name, path in init["harnesses"].items():
         try:
@@ -50,17 +72,41 @@ def main() -> None:
             error = child.describe_exception(exc, path)
             line = f" at line {error['where']['line']}" if error["where"] else ""
             harness_errors[name] = f"{error['type']}{line}: {error['message']}"
+    found = probe.run(sandbox, init["scratch"], state) if sandbox else {}
     send(control, {"kind": "ready", "pid": os.getpid(), "python": sys.version.split()[0],
-                   "torch": str(torch.__version__), "harness_errors": harness_errors})
+                   "torch": str(torch.__version__), "harness_errors": harness_errors,
+                   "probe": found, "uid": os.geteuid()})
     signal.signal(signal.SIGTERM, leave)
-    serve(control, harnesses, init["scratch"])
+    inherited = {"netns": state["netns"], "bwrap": state["bwrap"]}
+    serve(control, harnesses, init["scratch"], inherited)
+
+
+def only_bound_files_visible(protected: list[str], bound: list[str]) -> bool:
+    """Inside bubblewrap: no file under a protected path is visible but those bound on purpose
+    (the harness files, the grader package): the solutions and hidden tests do not exist here."""
+    bound_set = {os.path.realpath(p) for p in bound}
+    for root in protected:
+        for folder, subfolders, files in os.walk(root):
+            subfolders[:] = [d for d in subfolders if os.path.realpath(os.path.join(folder, d)) not in bound_set]
+            for name in files:
+                if os.path.realpath(os.path.join(folder, name)) not in bound_set:
+                    return False
+    return True
+
+
+def namespace_id(kind: str) -> str:
+    """This process's namespace of ``kind`` (e.g. ``net:[4026531840]``), '' where unknown."""
+    try:
+        return os.readlink(f"/proc/self/ns/{kind}")
+    except OSError:
+        return ""
 
 
 def leave(*_):
     raise SystemExit(0)
 
 
-def serve(control: socket.socket, harnesses: dict, scratch: str) -> None:
+def serve(control: socket.socket, harnesses: dict, scratch: str, inherited: dict) -> None:
     wake_r, wake_w = os.pipe()
     os.set_blocking(wake_w, False)
     signal.set_wakeup_fd(wake_w)
@@ -80,24 +126,35 @@ def serve(control: socket.socket, harnesses: dict, scratch: str) -> None:
                 return
             for payload in reader.feed(data):
                 request = protocol.decode(payload)
+                if isinstance(request.get("sandbox"), dict):
+                    request["sandbox"]["inherited"] = inherited
                 try:
-                    pid, workdir = spawn(control, request, harnesses, scratch)
+                    spawn(control, request, harnesses, scratch, workdirs)
                 except OSError as exc:  # fork or pipe refused: say so and keep serving
                     send(control, {"kind": "spawn_failed", "id": request["id"], "message": str(exc)})
-                    continue
-                workdirs[pid] = workdir
     finally:
-        for pid, workdir in workdirs.items():
+        # The grader's death brings both an end of file here and SIGTERM: the second must not
+        # cut this cleanup short.
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        for pid in workdirs:
             kill_group(pid)
-            shutil.rmtree(workdir, ignore_errors=True)
+        for pid in workdirs:  # wait for them: a child still writing would keep its folder alive
+            try:
+                os.waitpid(pid, 0)
+            except OSError:
+                pass
         shutil.rmtree(scratch, ignore_errors=True)
         # Leave without the interpreter's teardown: unloading torch costs a quarter second,
         # and the trusted side waits for this process to be gone.
         os._exit(0)
 
 
-def spawn(control, request: dict, harnesses: dict, scratch: str) -> tuple[int, str]:
-    """Fork a child for one call and hand the read ends of its pipes to the trusted side."""
+def spawn(control, request: dict, harnesses: dict, scratch: str, workdirs: dict) -> None:
+    """Fork a child for one call and hand the read ends of its pipes to the trusted side.
+
+    The child is recorded in ``workdirs`` as soon as it exists, so that a SIGTERM arriving
+    while its pipes are being handed over still finds it on the way out.
+    """
     from grader.sandbox import child
 
     workdir = tempfile.mkdtemp(prefix="child-", dir=scratch)
@@ -114,6 +171,8 @@ def spawn(control, request: dict, harnesses: dict, scratch: str) -> tuple[int, s
         shutil.rmtree(workdir, ignore_errors=True)
         raise
     result_r, result_w, out_r, out_w, err_r, err_w = opened
+    if pid != 0:
+        workdirs[pid] = workdir
     if pid == 0:
         try:
             os.setsid()
@@ -135,7 +194,6 @@ def spawn(control, request: dict, harnesses: dict, scratch: str) -> tuple[int, s
     finally:
         for fd in (result_r, out_r, err_r):
             os.close(fd)
-    return pid, workdir
 
 
 def reap(control, workdirs: dict) -> None:

@@ -22,7 +22,7 @@ GRADER = textwrap.dedent("""
                        "    return student.run()\\n")
     zygote = Zygote({"t": harness})
     zygote.wait_ready()
-    print(zygote._process.pid, zygote._scratch, flush=True)
+    print(zygote.info["pid"], zygote._scratch, flush=True)
     source = b"import os, time\\ndef run():\\n    print(os.getpid(), flush=True)\\n    time.sleep(600)\\n"
     zygote.call({"module_name": "sub", "module_file": "sub.py", "files": {"sub.py": source},
                  "harness": "t", "entry": "run", "args": {}}, Limits(wall_seconds=600))
