@@ -18,8 +18,11 @@ AUTOGRAD_NAMES = frozenset({
     "_C", "_execution_engine", "run_backward", "DisableTorchFunction", "forward_ad",
     "saved_tensors_hooks", "grad_fn",
 })
-# Names of the interpreter's back doors: code built at run time escapes any scan.
-DYNAMIC_NAMES = frozenset({"importlib", "__import__", "exec", "eval", "compile"})
+# Names of the interpreter's back doors: code built at run time escapes any scan, and the
+# garbage collector's and frames' views reach the originals the run-time guard replaced.
+DYNAMIC_NAMES = frozenset({"importlib", "__import__", "exec", "eval", "compile", "gc", "ctypes"})
+INTROSPECTION_ATTRIBUTES = frozenset({"get_objects", "get_referrers", "get_referents", "__closure__",
+                                      "f_locals", "f_back", "f_globals", "__wrapped__"})
 MAX_FINDINGS = 10
 
 
@@ -49,7 +52,7 @@ def scan_for_autograd(file: str, source: bytes) -> list[Finding]:
 
 def finding_at(node: ast.AST) -> str | None:
     if isinstance(node, ast.Attribute):
-        if node.attr in AUTOGRAD_NAMES:
+        if node.attr in AUTOGRAD_NAMES | INTROSPECTION_ATTRIBUTES:
             return f"uses .{node.attr}"
         if node.attr == "func" and isinstance(node.value, ast.Name) and node.value.id == "torch":
             return "uses torch.func"

@@ -17,8 +17,11 @@ are combined:
 4. threads the student starts run inside the same guard (grad mode and the saved-tensor hooks
    are per thread).
 
-What gets through (a route the guard does not know) is still graded on values, and the trusted
-side's static scan of the submission flags the names that lead there for a reviewer.
+What gets through is still graded on values, and the trusted side's static scan of the
+submission flags the names that lead there for a reviewer. One known way through: everything
+here is Python, so code that digs through the garbage collector (``gc.get_objects``) can find the
+originals the guard holds, pop its hooks and use autograd. The scan flags ``gc``, ``ctypes`` and
+frame or closure introspection for that reason; a wall against it would need the guard in C.
 This module runs on the untrusted side and imports nothing of the grader.
 """
 

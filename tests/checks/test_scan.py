@@ -30,6 +30,9 @@ def findings(source: str) -> list[str]:
     ("m = __import__('torch')", "uses __import__"),
     ("exec('x = 1')", "uses exec"),
     ("eval('1')", "uses eval"),
+    ("import gc\nfound = gc.get_objects()", "imports gc"),
+    ("found = gc.get_objects()", "uses .get_objects"),
+    ("cell = f.__closure__[0]", "uses .__closure__"),
     ("f = getattr(torch, 'autograd')", "looks up 'autograd' by name"),
 ])
 def test_flags(source, expected):

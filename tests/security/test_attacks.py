@@ -57,6 +57,84 @@ EXERCISES = {
         reference=SOLUTIONS / "exercise1.py",
         template="def dydx(f, x0):\n{BODY}\n    return ANSWER(f, x0)\n",
     ),
+    "exercise6": ExerciseUnderAttack(
+        honest_wrong="def mlp_backward(x, t, params):\n    return {k: 0 * v for k, v in params.items()}\n",
+        reference=SOLUTIONS / "exercise6.py",
+        template="def mlp_backward(x, t, params):\n{BODY}\n    return ANSWER(x, t, params)\n",
+    ),
+}
+
+# exercise6 is "by hand": each of these reaches autograd through torch's internals (the
+# forward pass's graph, then a way to differentiate it) and must meet the no-autograd guard.
+BY_HAND_FORWARD = '''
+import torch
+NAMES = ("W1", "b1", "W2", "b2", "W3", "b3")
+def LOSS(x, t, p):
+    a1 = torch.sigmoid(x @ p["W1"].T + p["b1"])
+    a2 = torch.sigmoid(a1 @ p["W2"].T + p["b2"])
+    return (((a2 @ p["W3"].T + p["b3"]) - t) ** 2).mean()
+def LEAVES(params):
+    return {k: params[k].clone().requires_grad_() for k in NAMES}
+'''
+AUTOGRAD_ROUTES = {
+    "autograd-walking-grad-fn-nodes": """
+def ANSWER(x, t, params):
+    with torch.enable_grad():
+        leaves = LEAVES(params)
+        loss = LOSS(x, t, leaves)
+    grads, stack = {}, [(loss.grad_fn, torch.ones(()))]
+    while stack:  # call each node's backward formula by hand
+        node, grad = stack.pop()
+        outs = node(grad)
+        outs = outs if isinstance(outs, tuple) else (outs,)
+        for (child, _), g in zip(node.next_functions, outs):
+            if child is not None:
+                stack.append((child, g))
+    return grads""",
+    "autograd-new-engine": """
+def ANSWER(x, t, params):
+    with torch.enable_grad():
+        leaves = LEAVES(params)
+        loss = LOSS(x, t, leaves)
+    grads = torch._C._ImperativeEngine().run_backward(
+        (loss,), (torch.ones(()),), False, False, tuple(leaves.values()), False, False)
+    return dict(zip(NAMES, grads))""",
+    "autograd-original-grad-found-with-gc": """
+import gc
+def ANSWER(x, t, params):
+    originals = [o for o in gc.get_objects() if callable(o) and getattr(o, "__name__", "") == "grad"
+                 and getattr(o, "__module__", "") == "torch.autograd"]
+    with torch.enable_grad():
+        leaves = LEAVES(params)
+        loss = LOSS(x, t, leaves)
+        return dict(zip(NAMES, originals[0](loss, list(leaves.values()))))""",
+    "autograd-forward-mode-dual-numbers": """
+def ANSWER(x, t, params):
+    level = torch._C._enter_dual_level()
+    dual = torch._make_dual(params["b3"], torch.ones_like(params["b3"]), level=level)
+    return {"b3": dual}""",
+    "autograd-in-a-thread": """
+import threading
+def ANSWER(x, t, params):
+    box = {}
+    def work():
+        try:
+            with torch.enable_grad():
+                leaves = LEAVES(params)
+                loss = LOSS(x, t, leaves)
+                box.update(zip(NAMES, torch.autograd.grad(loss, list(leaves.values()))))
+        except Exception as error:
+            box["error"] = error
+    thread = threading.Thread(target=work)
+    thread.start()
+    thread.join()
+    if "error" in box:
+        raise box["error"]  # what stopped the thread: the guard
+    return box""",
+    "autograd-functorch-internals": """
+from torch._functorch import apis
+def ANSWER(x, t, params):
+    return apis.grad(lambda p: LOSS(x, t, p))(dict(params))""",
 }
 
 # Helpers every attack may use: ``steal`` returns the solutions' dydx if a path to them is
@@ -299,6 +377,9 @@ assert libc.unshare(0x10000000 | 0x40000000) != 0  # a user and network namespac
            "def ANSWER(f, x0):\n    return pickle.dumps(Boom())", expect="returned a bytes"),
     Attack("oversized-return", "import torch\ndef ANSWER(f, x0):\n    return torch.zeros(100 << 20)",
            expect="expected one number"),
+    # ------------------------------------------------------------------ autograd in a by-hand exercise
+    *[Attack(name, BY_HAND_FORWARD + code, expect="used autograd", exercise="exercise6")
+      for name, code in AUTOGRAD_ROUTES.items()],
 ]
 
 
