@@ -1,10 +1,10 @@
-"""How long a student waits: `grade exercise1 <reference>` against `python -c "import torch"`.
+"""How long a student waits: `grade EXERCISE <reference>` against `python -c "import torch"`.
 
 Prints, from one run on this machine: the median wall time of each command over N runs, their
 ratio (target <= 1.5), and where a grading run's time goes, measured in-process: imports, the
 zygote becoming ready, pytest, and the children's round trips.
 
-    python benchmarks/student_run.py [--runs 7]
+    python benchmarks/student_run.py [--runs 7] [--exercise exercise1]
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-REFERENCE = REPO / "solutions" / "exercise1.py"
 
 PHASES = r"""
 import sys, time
@@ -26,7 +25,7 @@ marks = {}
 from grader.exercises import load_course
 from grader.submission import load_submission
 course = load_course(__import__("pathlib").Path(sys.argv[1]))
-exercise = course.resolve("exercise1")
+exercise = course.resolve(sys.argv[3])
 marks["load the course"] = time.perf_counter()
 from grader.session import GradingSession
 marks["import the session (pytest, jsonschema)"] = time.perf_counter()
@@ -70,16 +69,19 @@ def median_wall(command: list[str], runs: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
-    runs = parser.parse_args().runs
+    parser.add_argument("--exercise", default="exercise1")
+    options = parser.parse_args()
+    runs, exercise = options.runs, options.exercise
+    reference = REPO / "solutions" / f"{exercise}.py"
     python = sys.executable
     torch_time = median_wall([python, "-c", "import torch"], runs)
-    grade_time = median_wall([python, "-m", "grader", "exercise1", str(REFERENCE)], runs)
+    grade_time = median_wall([python, "-m", "grader", exercise, str(reference)], runs)
     print(f"median over {runs} runs")
     print(f"  python -c 'import torch'            {torch_time:6.2f} s")
-    print(f"  grade exercise1 <reference>         {grade_time:6.2f} s")
+    print(f"  grade {exercise} <reference>         {grade_time:6.2f} s")
     print(f"  ratio                               {grade_time / torch_time:6.2f}x  (target <= 1.5x)")
     print("where one grading run's time goes:")
-    subprocess.run([python, "-c", PHASES, str(REPO), str(REFERENCE)], cwd=REPO, check=True)
+    subprocess.run([python, "-c", PHASES, str(REPO), str(reference), exercise], cwd=REPO, check=True)
 
 
 if __name__ == "__main__":
