@@ -34,9 +34,12 @@ def executable() -> str | None:
         return shutil.which("bwrap")
 
 
-def base_arguments(read_only: list[str]) -> list[str]:
+def base_arguments(read_only: list[str], folders: list[str] = ()) -> list[str]:
+    """Namespaces, /dev, /proc and a private /tmp, then ``folders`` (``parent_folders``), then
+    the read-only binds. bwrap applies them in order: folders made before ``--tmpfs /tmp`` would
+    vanish under it (a venv under /tmp then sat in 0700 folders a dropped uid cannot cross)."""
     args = ["--die-with-parent", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
-            "--dev", "/dev", "--ro-bind", "/proc", "/proc", "--tmpfs", "/tmp"]
+            "--dev", "/dev", "--ro-bind", "/proc", "/proc", "--tmpfs", "/tmp", *folders]
     for path in dict.fromkeys([*SYSTEM_TREES, *read_only]):
         if path.startswith(("/dev", "/proc")):
             continue  # already there
@@ -58,7 +61,7 @@ def parent_folders(paths: list[str]) -> list[str]:
 def command(python_argv: list[str], read_only: list[str], package_dir: Path, harnesses: list[str]) -> list[str]:
     """The bwrap command line that runs ``python_argv`` with only the needed paths bound."""
     bound = [*read_only, str(package_dir), *harnesses]
-    args = [executable() or "bwrap", *parent_folders(bound), *base_arguments(read_only),
+    args = [executable() or "bwrap", *base_arguments(read_only, parent_folders(bound)),
             "--ro-bind", str(package_dir), str(package_dir)]
     for harness in harnesses:
         args += ["--ro-bind", harness, harness]

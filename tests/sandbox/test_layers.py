@@ -182,3 +182,16 @@ def test_the_trusted_process_is_not_dumpable(confined):
     import ctypes
 
     assert ctypes.CDLL(None).prctl(3, 0, 0, 0, 0) == 0  # PR_GET_DUMPABLE
+
+
+def test_bwrap_makes_the_folders_above_a_venv_under_tmp_after_its_private_tmp():
+    """A course cloned under /tmp: the folders above its venv must stay crossable (0755) for a
+    child that dropped root, so they are made after ``--tmpfs /tmp``, not hidden under it."""
+    from grader.sandbox import bwrap
+
+    args = bwrap.command(["python"], ["/tmp/clone/.venv"], Path("/tmp/clone/grader"), [])
+    tmpfs = args.index("--tmpfs")
+    made = [args[i + 1] for i, a in enumerate(args) if a == "--dir"]
+    assert "/tmp/clone" in made
+    assert all(args.index(folder) > tmpfs for folder in made)
+    assert args.index("/tmp/clone") < args.index("--ro-bind-try")
