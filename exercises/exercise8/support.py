@@ -10,6 +10,7 @@ complete: every step verified and the learning rate as given (the catalogue's 0.
 import torch
 
 from grader.checks.compare import compare, policy_for
+from grader.checks.diagnose import Relation, scalar_relation
 from grader.checks.failures import fail
 from grader.checks.records import RecordsInvalid, describe, parse_training, verify_sgd
 
@@ -157,19 +158,21 @@ def gradient_hint(step, steps, case: dict) -> str | None:
     if previous is not None and previous.complete:
         before = previous.recorded
         if all(b is not None for b in before.values()) and all(
-            related(grads[n], step.truth[n], before[n], 1.0, case) for n in PARAMETERS
+            accumulated(grads[n], step.truth[n], before[n], case) for n in PARAMETERS
         ):
             return ACCUMULATE_HINT.format(step=number, previous=number - 1)
     samples = case["x"].shape[0]
-    if samples > 1 and all(related(grads[n], step.truth[n], None, float(samples), case) for n in PARAMETERS):
-        return SUM_HINT.format(step=number)
+    if samples > 1:  # reduction='sum': every gradient N times the mean's
+        relation = scalar_relation([grads[n] for n in PARAMETERS], [step.truth[n][0] for n in PARAMETERS],
+                                   policy_for(case["x"], *grads.values()),
+                                   [step.truth[n][1] for n in PARAMETERS], [Relation(float(samples), SUM_HINT)])
+        if relation:
+            return relation.hint.format(step=number)
     return None
 
 
-def related(grad: torch.Tensor, truth: tuple, offset: torch.Tensor | None, factor: float, case: dict) -> bool:
-    """Is grad == factor * true (+ offset), under the policy for its precision?"""
+def accumulated(grad: torch.Tensor, truth: tuple, previous: torch.Tensor, case: dict) -> bool:
+    """Is grad the true gradient plus the one used at the step before, under its precision's policy?"""
     true64, true32 = truth
-    extra = 0 if offset is None else offset.to(torch.float64)
-    expected = factor * true64 + extra
-    expected32 = factor * true32.to(torch.float64) + extra
-    return compare(grad, expected, policy_for(case["x"], grad), expected32).passed
+    extra = previous.to(torch.float64)
+    return compare(grad, true64 + extra, policy_for(case["x"], grad), true32.to(torch.float64) + extra).passed
