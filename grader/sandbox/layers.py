@@ -37,6 +37,14 @@ def die_with_parent(signal_number: int = signal.SIGKILL) -> bool:
         return False
 
 
+def namespace_id(kind: str) -> str:
+    """This process's namespace of ``kind`` (e.g. ``net:[4026531840]``), '' where unknown."""
+    try:
+        return os.readlink(f"/proc/self/ns/{kind}")
+    except OSError:
+        return ""
+
+
 def memory_usage() -> tuple[int, int]:
     """(VmSize, VmData) of this process in bytes, read from /proc (0, 0 where unavailable)."""
     sizes = {"VmSize": 0, "VmData": 0}

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Protocol
 
 from grader.errors import SandboxError
-from grader.sandbox import bwrap, policy, protocol
+from grader.sandbox import bwrap, layers, policy, protocol
 from grader.sandbox.outcome import CallOutcome, Limits, describe_exit, interpret
 
 MAX_CONTROL_BYTES = 1 << 20
@@ -125,7 +125,7 @@ class Zygote:
             raise SandboxError(f"could not start the sandbox zygote: {exc}") from None
         finally:
             theirs.close()
-        sandbox = {**self._policy, "netns": "netns" in self._wanted, "parent_netns": namespace_id("net"),
+        sandbox = {**self._policy, "netns": "netns" in self._wanted, "parent_netns": layers.namespace_id("net"),
                    "bwrap": self._bwrap, "bwrap_detail": bwrap_detail}
         try:
             self._send({"kind": "init", "harnesses": self._harnesses, "scratch": self._scratch,
@@ -321,13 +321,6 @@ def make_undumpable() -> bool:
         return ctypes.CDLL(None, use_errno=True).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == 0
     except (OSError, AttributeError):
         return False
-
-
-def namespace_id(kind: str) -> str:
-    try:
-        return os.readlink(f"/proc/self/ns/{kind}")
-    except OSError:
-        return ""
 
 
 def clean_environment() -> dict:

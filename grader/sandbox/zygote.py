@@ -52,7 +52,7 @@ def main() -> None:
     # (Inside bubblewrap the zygote already has one: the check below sees it either way.)
     if sandbox.get("netns"):
         state["netns_detail"] = layers.enter_network_namespace()
-    state["netns"] = namespace_id("net") not in ("", sandbox.get("parent_netns", ""))
+    state["netns"] = layers.namespace_id("net") not in ("", sandbox.get("parent_netns", ""))
     if state["netns"]:
         state["netns_detail"] = ""
     elif not state["netns_detail"]:
@@ -92,14 +92,6 @@ def only_bound_files_visible(protected: list[str], bound: list[str]) -> bool:
                 if os.path.realpath(os.path.join(folder, name)) not in bound_set:
                     return False
     return True
-
-
-def namespace_id(kind: str) -> str:
-    """This process's namespace of ``kind`` (e.g. ``net:[4026531840]``), '' where unknown."""
-    try:
-        return os.readlink(f"/proc/self/ns/{kind}")
-    except OSError:
-        return ""
 
 
 def leave(*_):
