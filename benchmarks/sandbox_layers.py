@@ -41,7 +41,8 @@ CONFIGURATIONS = {
     "+ landlock": ("landlock",),
     "+ seccomp": ("seccomp",),
     "+ seccomp + audit hook": ("seccomp", "audit_hook"),
-    "all layers": ("netns", "landlock", "seccomp", "audit_hook", "uid_drop", "bwrap"),
+    "+ scratch mount": ("scratch_mount",),
+    "all layers": ("netns", "landlock", "seccomp", "audit_hook", "uid_drop", "bwrap", "scratch_mount"),
 }
 REQUEST = {"module_name": "sub", "module_file": "sub.py", "files": {"sub.py": SUBMISSION},
            "harness": "t", "entry": "run", "args": {}}

@@ -144,8 +144,18 @@ def doctor_command(ctx):
                   f"{'readable' if isolation['hidden_files_readable'] else 'unreadable'}, network "
                   f"{'reachable' if isolation['network_reachable'] else 'cut'}); "
                   "strong = hidden files unreadable + network cut + seccomp, partial = hidden files unreadable")
+    console.print(bounds_line(isolation))
     if info.get("note"):
         console.print(info["note"])
+
+
+def bounds_line(isolation: dict) -> str:
+    scratch = isolation["scratch"]
+    how = {"tmpfs": "a private tmpfs per child", "watched": "watched by the zygote, which kills a child past it",
+           "none": "not enforced"}[scratch["enforced"]]
+    ipc = "refused (seccomp)" if isolation["ipc_blocked"] else "not refused: children can share SysV and POSIX IPC objects"
+    return (f"scratch space per child (default): {scratch['mb']} MB in {scratch['files']} files and folders, "
+            f"{how}; kernel IPC objects: {ipc}")
 
 
 def make_exercise_command(reference: str) -> click.Command:
@@ -182,7 +192,8 @@ def grade(course, jobs, seed, as_json: bool, verbose: bool, bundle: bool, requir
 
         from grader.exercises import display
         from grader.formats import json_document, terminal
-        from grader.session import GradingSession, weaker
+        from grader.sandbox.isolation import weaker
+        from grader.session import GradingSession
         from grader.submission import load_submission
 
         exercises = list({exercise.id: exercise for exercise, _ in jobs}.values())

@@ -27,13 +27,11 @@ from grader.exercises import Course, Exercise, display
 from grader.report.model import ExerciseReport
 from grader.runner.plugin import ExerciseRun, GraderPlugin
 from grader.sandbox.fallback import SubprocessSandbox
-from grader.sandbox.pool import KERNEL_LAYERS, Sandbox, Zygote
+from grader.sandbox import isolation
+from grader.sandbox.pool import Sandbox, Zygote
 from grader.submission import Submission
 
 SANDBOX_ENV = "GRADER_SANDBOX"  # "subprocess" forces the no-fork fallback (as on Windows)
-# A comma-separated subset of the kernel layers to use ("none": rlimits only), to see how the
-# grader degrades; reports and --require-isolation tell the level whatever it is set to.
-LAYERS_ENV = "GRADER_LAYERS"
 PYTEST_ENV = {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "PYTEST_ADDOPTS": "", "PYTEST_PLUGINS": ""}
 
 
@@ -64,9 +62,9 @@ class GradingSession:
         import torch  # noqa: F401 - imported here while the zygote imports it on the other core
 
         info = self.sandbox.wait_ready()
-        expected = isolation(getattr(self.sandbox, "promised_layers", None))
-        if required and weaker(expected["level"], required):
-            raise IsolationTooWeak(shortfall(expected, info.get("probe") or {}, required))
+        expected = isolation.describe(getattr(self.sandbox, "promised_layers", None))
+        if required and isolation.weaker(expected["level"], required):
+            raise IsolationTooWeak(isolation.shortfall(expected, info.get("probe") or {}, required))
         return expected
 
     def versions(self) -> dict:
@@ -113,7 +111,8 @@ class GradingSession:
     def failed_report(self, run: ExerciseRun, kind: str, message: str) -> ExerciseReport:
         """A schema-valid report for a submission that could not be graded at all."""
         return self.new_report(run, status="error", score=0, max_score=run.exercise.points, tests=[],
-                               isolation=isolation(None), error={"kind": kind, "message": message})
+                               isolation=isolation.describe(None, run.exercise.limits),
+                               error={"kind": kind, "message": message})
 
     def new_report(self, run: ExerciseRun, **fields) -> ExerciseReport:
         exercise = run.exercise
@@ -160,7 +159,7 @@ class GradingSession:
             score=sum(t.points for t in run.results),
             max_score=max_score,
             tests=run.results,
-            isolation=isolation(run.layers_seen),
+            isolation=isolation.describe(run.layers_seen, exercise.limits),
             flags=flags,
             error=error,
             duration=round(elapsed, 3),
@@ -181,9 +180,7 @@ def review_flags(run: ExerciseRun) -> list[str]:
 def start_sandbox(harnesses: dict[str, Path], course_root: Path | None = None) -> Sandbox:
     """The zygote where the platform can fork; otherwise a fresh interpreter per call."""
     if hasattr(os, "fork") and os.environ.get(SANDBOX_ENV, "zygote") != "subprocess":
-        chosen = os.environ.get(LAYERS_ENV)
-        layers = KERNEL_LAYERS if chosen is None else tuple(n for n in chosen.split(",") if n in KERNEL_LAYERS)
-        return Zygote(harnesses, course_root=course_root, layers=layers)
+        return Zygote(harnesses, course_root=course_root, layers=isolation.chosen_layers())
     return SubprocessSandbox(harnesses)
 
 
@@ -243,67 +240,6 @@ def run_pytest(files: list[str], rootdir: Path, plugin: GraderPlugin) -> str:
             else:
                 os.environ[key] = value
     return log.getvalue()
-
-
-def isolation(layers_seen: dict | None) -> dict:
-    """What isolation was in force, from the layers every child of the run reported applying.
-
-    Hidden files are unreadable only where Landlock (with the trusted side's allow-list, which
-    ``sandbox.policy`` keeps clear of the course) or bubblewrap (which binds none of it) was in
-    force; the network is cut by a network namespace or by seccomp's socket ban. Levels:
-    strong = hidden files unreadable + network cut + seccomp; partial = hidden files unreadable;
-    weak = readable; none = no confined child at all. Before any child ran (a submission that
-    does not parse), nothing is claimed.
-    """
-    layers = dict.fromkeys(LAYERS, False)
-    if layers_seen:
-        layers.update({name: bool(on) for name, on in layers_seen.items() if name in layers})
-    isolated = layers["zygote_fork"] and layers["rlimits"]
-    hidden_readable = not (isolated and (layers["landlock"] or layers["bwrap"]))
-    network_reachable = not (isolated and (layers["netns"] or layers["seccomp"]))
-    return {
-        "level": isolation_level(isolated, hidden_readable, network_reachable, layers["seccomp"]),
-        "isolated": isolated,
-        "hidden_files_readable": hidden_readable,
-        "network_reachable": network_reachable,
-        "layers": layers,
-    }
-
-
-LAYERS = ("zygote_fork", "rlimits", "netns", "bwrap", "uid_drop", "landlock", "seccomp", "audit_hook")
-LEVELS = ("none", "weak", "partial", "strong")
-
-
-def expected_isolation(probe: dict | None) -> dict:
-    """The isolation children will get, from the start-up probe (None: no confined child)."""
-    if probe is None:
-        return isolation(None)
-    seen = {"zygote_fork": True, "rlimits": True}
-    seen.update({name: bool(state.get("ok")) for name, state in probe.items() if isinstance(state, dict)})
-    return isolation(seen)
-
-
-def shortfall(expected: dict, probe: dict, required: str) -> str:
-    """One line: the level here, what is exposed, which layers are missing and why."""
-    exposed = [what for what, key in (("hidden files readable", "hidden_files_readable"),
-                                      ("network reachable", "network_reachable")) if expected[key]]
-    missing = [f"{name} ({state.get('detail') or 'unavailable'})" for name, state in probe.items()
-               if name in ("netns", "landlock", "seccomp") and not state.get("ok")]
-    why = "; ".join(filter(None, [", ".join(exposed), "missing: " + ", ".join(missing) if missing else ""]))
-    return (f"isolation is {expected['level']} here, --require-isolation asks for {required}"
-            f"{f' ({why})' if why else ''}; run 'grade doctor' to see what this machine supports")
-
-
-def weaker(level: str, required: str) -> bool:
-    return LEVELS.index(level) < LEVELS.index(required)
-
-
-def isolation_level(isolated: bool, hidden_readable: bool, network_reachable: bool, seccomp: bool) -> str:
-    if not isolated:
-        return "none"
-    if hidden_readable:
-        return "weak"
-    return "strong" if (seccomp and not network_reachable) else "partial"
 
 
 @functools.cache

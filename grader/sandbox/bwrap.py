@@ -66,8 +66,11 @@ def command(python_argv: list[str], read_only: list[str], package_dir: Path, har
     for harness in harnesses:
         args += ["--ro-bind", harness, harness]
     if os.geteuid() == 0:
-        # bwrap drops every capability; keep those a child needs to drop root itself (uid_drop).
-        args += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--cap-add", "CAP_CHOWN"]
+        # bwrap drops every capability; keep those a child needs to mount its own scratch space
+        # (CAP_SYS_ADMIN) and drop root itself (uid_drop). Each child drops them all before any
+        # student code runs (``layers.drop_capabilities``); the zygote runs none.
+        args += ["--cap-add", "CAP_SYS_ADMIN", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID",
+                 "--cap-add", "CAP_CHOWN"]
     args += ["--chdir", "/", "--", *python_argv]
     return args
 

@@ -51,7 +51,8 @@ def confine(limits: dict, result_fd: int, forked: bool, sandbox: dict | None = N
             workdir: str | None = None) -> dict:
     """Cut every line to the zygote and apply the layers; return the layers in force.
 
-    Order: [netns, bwrap: the zygote's, inherited] -> rlimits -> [uid drop] -> Landlock ->
+    Order: [netns, bwrap: the zygote's, inherited] -> rlimits -> [scratch mount] -> [uid drop] ->
+    capabilities dropped -> Landlock ->
     seccomp -> audit hook. ``sandbox`` is the trusted side's policy (the layers to apply, the
     paths the child may read); without one, only rlimits apply.
     """
@@ -69,7 +70,7 @@ def confine(limits: dict, result_fd: int, forked: bool, sandbox: dict | None = N
     if forked and workdir is not None:
         os.environ["TMPDIR"] = workdir  # the only folder the student's code may write to
         tempfile.tempdir = workdir
-        applied.update(layers.apply_kernel_layers(sandbox, workdir))
+        applied.update(layers.apply_kernel_layers(sandbox, workdir, limits))
     return applied
 
 

@@ -12,7 +12,6 @@ takes sockets.
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -20,7 +19,7 @@ import threading
 import time
 from pathlib import Path
 
-from grader.sandbox import protocol
+from grader.sandbox import cleanup, protocol
 from grader.sandbox.outcome import CallOutcome, Limits, describe_exit, interpret
 from grader.sandbox.pool import clean_environment
 
@@ -94,7 +93,7 @@ class SubprocessSandbox:
             failure.append(("timeout", f"it ran longer than the {limits.wall_seconds:g} s limit"))
         for thread in threads:
             thread.join(timeout=5)
-        shutil.rmtree(scratch, ignore_errors=True)
+        cleanup.remove_tree(scratch)
         outcome = interpret(results, frames.pending, failure[0] if failure else None)
         code = process.returncode
         outcome.exit = {"signal": -code} if code < 0 else {"code": code}

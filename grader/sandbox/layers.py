@@ -12,7 +12,7 @@ import os
 import signal
 import sys
 
-from grader.sandbox import landlock, seccomp_filter
+from grader.sandbox import landlock, scratch, seccomp_filter
 
 try:
     import resource
@@ -157,17 +157,53 @@ def install_audit_hook(own_pid: int) -> bool:
     return True
 
 
-def apply_kernel_layers(sandbox: dict, workdir: str) -> dict:
-    """Apply, in order, the layers ``sandbox`` asks for: uid drop, Landlock, seccomp, audit hook.
+def drop_capabilities() -> bool:
+    """Clear this process's effective, permitted and inheritable capabilities (``capset``).
+
+    A child that stays root (no ``uid_drop``) or that made a user namespace for its scratch mount
+    keeps no capability past its set-up: no ``CAP_DAC_OVERRIDE`` to read other users' files, no
+    ``CAP_SYS_ADMIN``. Harmless where there is none to drop.
+    """
+    if not sys.platform.startswith("linux"):
+        return False
+
+    class Header(ctypes.Structure):
+        _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+    class Data(ctypes.Structure):
+        _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32),
+                    ("inheritable", ctypes.c_uint32)]
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.capset(ctypes.byref(Header(LINUX_CAPABILITY_VERSION_3, 0)), (Data * 2)()) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+LINUX_CAPABILITY_VERSION_3 = 0x20080522
+
+
+def apply_kernel_layers(sandbox: dict, workdir: str, limits: dict | None = None) -> dict:
+    """Apply, in order, the layers ``sandbox`` asks for: scratch mount, uid drop, Landlock,
+    seccomp, audit hook (and every capability dropped after the first two).
 
     ``sandbox`` comes from the trusted side: ``read_only`` and ``read_write`` path lists and
-    the names of the layers to apply (those the start-up probe found working). Returns each
-    layer's state; a layer that fails is reported off, never silently assumed.
+    the names of the layers to apply (those the start-up probe found working); ``limits`` the
+    exercise's (the scratch bound). Returns each layer's state; a layer that fails is reported
+    off, never silently assumed.
     """
     wanted = set(sandbox.get("layers", ()))
-    applied = {"uid_drop": False, "landlock": False, "seccomp": False, "audit_hook": False}
+    limits = limits or {}
+    applied = {"scratch_mount": False, "uid_drop": False, "landlock": False, "seccomp": False,
+               "audit_hook": False}
+    if "scratch_mount" in wanted:
+        applied["scratch_mount"] = not scratch.mount_private(
+            workdir, int(limits.get("scratch_mb", 64)), int(limits.get("scratch_files", 4096)),
+            [*sandbox.get("read_only", ()), *sandbox.get("read_write", ())])
     if "uid_drop" in wanted:
         applied["uid_drop"] = drop_uid(int(sandbox.get("uid", -1)), workdir)
+    drop_capabilities()
     if "landlock" in wanted:
         # Its own /proc entry too: its fds, limits and maps are no secret, and libraries read them.
         read_only = [*sandbox.get("read_only", ()), f"/proc/{os.getpid()}"]

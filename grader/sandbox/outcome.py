@@ -22,6 +22,10 @@ class Limits:
     open_files: int = 256
     output_kb: int = 64
     result_mb: int = 64
+    # The child's writable space (its folder, and where the kernel allows, its /tmp, /var/tmp and
+    # /dev/shm): total size and number of files and folders, per child.
+    scratch_mb: int = 64
+    scratch_files: int = 4096
 
     def as_dict(self) -> dict:
         return {name: getattr(self, name) for name in self.__dataclass_fields__}
@@ -108,6 +112,9 @@ def describe_exit(exit_info: dict, limits: Limits) -> str:
     sig = exit_info.get("signal")
     if exit_info.get("lost"):
         return "the sandbox lost track of it"
+    if exit_info.get("reason") == "scratch":
+        return (f"it wrote more than its scratch space allows ({limits.scratch_mb} MB in "
+                f"{limits.scratch_files} files and folders)")
     if sig == signal.SIGXCPU:
         return f"it used more than {limits.cpu_seconds} s of CPU time"
     if sig is not None:

@@ -28,11 +28,10 @@ from pathlib import Path
 from typing import Protocol
 
 from grader.errors import SandboxError
-from grader.sandbox import bwrap, layers, policy, protocol
+from grader.sandbox import bwrap, cleanup, isolation, layers, policy, protocol
 from grader.sandbox.outcome import CallOutcome, Limits, describe_exit, interpret
 
 MAX_CONTROL_BYTES = 1 << 20
-KERNEL_LAYERS = ("netns", "bwrap", "uid_drop", "landlock", "seccomp", "audit_hook")
 PR_SET_DUMPABLE = 4
 ENV_KEEP = ("PATH", "LANG", "LC_ALL", "TZ", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "SYSTEMROOT")
 
@@ -57,7 +56,7 @@ class Zygote:
     """A running zygote process and the thread that reads its control channel."""
 
     def __init__(self, harnesses: dict[str, Path], python: str | None = None,
-                 course_root: Path | None = None, layers: tuple[str, ...] = KERNEL_LAYERS):
+                 course_root: Path | None = None, layers: tuple[str, ...] = isolation.KERNEL_LAYERS):
         """``course_root``: whose solutions and hidden tests children must not read (by default
         the folder above the harnesses' ``exercises/``); ``layers``: the kernel layers to use
         where the start-up probe finds them working (all by default; the benchmark turns them off).
@@ -158,21 +157,12 @@ class Zygote:
                 raise SandboxError(f"the sandbox zygote failed to start: {self.log_tail()}")
             self.info = message
             probe = message.get("probe") or {}
-            self.child_sandbox = self.sandbox_for_children(probe)
-            # What every child will report in force: the zygote's own layers and those it asks for.
-            self.promised_layers = {"zygote_fork": True, "rlimits": True,
-                                    **{name: bool(probe.get(name, {}).get("ok")) for name in ("netns", "bwrap")},
-                                    **dict.fromkeys(self.child_sandbox["layers"], True)}
+            # The policy sent with every request: the layers the probe found holding, the paths.
+            self.child_sandbox = {"layers": isolation.for_children(probe, self._wanted),
+                                  "read_only": self._policy["read_only"],
+                                  "read_write": self._policy["read_write"], "uid": policy.NOBODY}
+            self.promised_layers = isolation.promised(probe, self._wanted)
         return self.info
-
-    def sandbox_for_children(self, probe: dict) -> dict:
-        """The policy sent with every request: the layers the probe found holding, the paths."""
-        working = [name for name in ("uid_drop", "landlock", "seccomp")
-                   if name in self._wanted and probe.get(name, {}).get("ok")]
-        if "seccomp" in working and "audit_hook" in self._wanted:
-            working.append("audit_hook")
-        return {"layers": working, "read_only": self._policy["read_only"],
-                "read_write": self._policy["read_write"], "uid": policy.NOBODY}
 
     def close(self) -> None:
         try:
@@ -190,7 +180,7 @@ class Zygote:
 
     def _remove_scratch(self) -> None:
         if self._scratch_on_host:
-            shutil.rmtree(self._scratch, ignore_errors=True)
+            cleanup.remove_tree(self._scratch)
 
     def __enter__(self):
         return self

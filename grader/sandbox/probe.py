@@ -5,12 +5,14 @@ numbers say what a kernel could do, not what this process may do (an AppArmor pr
 container's seccomp policy or a missing library can each refuse a layer), so the probe forks a
 child that applies the layers exactly as a grading child would and then attacks them: it opens
 the protected paths, opens a socket, forks, signals every process with signal 0 (which delivers
-nothing) and checks that the interpreter is still readable. Only the layers that held are asked
+nothing), makes a SysV shared memory segment, writes past a 1 MB scratch bound, looks for a file
+beside its folder, and checks that the interpreter is still readable. Only the layers that held are asked
 of later children. Nothing here imports the grader beyond the sandbox's own modules.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import select
@@ -58,12 +60,17 @@ def run(sandbox: dict, scratch: str, zygote_state: dict) -> dict:
 def probe_child(sandbox: dict, workdir: str) -> dict:
     """In the throwaway child: apply the layers, then try what each one must stop."""
     found: dict = {"landlock_abi": landlock.abi_version(), "seccomp_library": seccomp_filter.available()}
-    wanted = {"layers": ["landlock", "seccomp"], "read_only": sandbox.get("read_only", []),
+    wanted = {"layers": ["scratch_mount", "landlock", "seccomp"], "read_only": sandbox.get("read_only", []),
               "read_write": sandbox.get("read_write", [])}
     if os.geteuid() == 0:
         found["uid_drop_readable"] = readable_after_drop(sandbox)
-    applied = layers.apply_kernel_layers(wanted, workdir)
+    sibling = os.path.join(os.path.dirname(workdir), "sibling-of-the-probe")
+    with open(sibling, "w"):
+        pass
+    applied = layers.apply_kernel_layers(wanted, workdir, PROBE_SCRATCH)
     found["applied"] = applied
+    found["scratch_bounded"] = not os.path.exists(sibling) and blocked_by_space(workdir)
+    found["ipc_blocked"] = blocked_ipc()
     found["protected_blocked"] = all(not can_open(p) for p in sandbox.get("protected", []))
     found["interpreter_readable"] = can_open(os.__file__)
     found["socket_blocked"] = blocked(lambda: __import__("socket").socket())
@@ -93,6 +100,35 @@ def readable_after_drop(sandbox: dict) -> bool:
     os.close(read_end)
     os.waitpid(pid, 0)
     return answer == b"1"
+
+
+PROBE_SCRATCH = {"scratch_mb": 1, "scratch_files": 64}
+
+
+def blocked_by_space(workdir: str) -> bool:
+    """Whether writing twice the probe's 1 MB scratch bound fails for lack of space."""
+    try:
+        with open(os.path.join(workdir, "fill"), "wb") as out:
+            out.write(b"x" * (2 << 20))
+    except OSError:
+        return True
+    return False
+
+
+def blocked_ipc() -> bool:
+    """Whether SysV shared memory, the kernel object children could otherwise share, is refused."""
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+    except OSError:
+        return False
+    IPC_PRIVATE = 0
+    ident = libc.shmget(IPC_PRIVATE, 4096, 0o600)
+    if ident >= 0:
+        libc.shmctl(ident, 0, None)  # IPC_RMID
+        return False
+    return ctypes.get_errno() == errno.EPERM
 
 
 def os_fork_and_leave():
@@ -134,12 +170,18 @@ def describe(found: dict, zygote_state: dict) -> dict:
                           and found.get("interpreter_readable", False),
                           f"ABI {abi}" if abi else "this kernel has no Landlock (Linux 5.13+ with lsm=landlock)"),
         "seccomp": layer(applied.get("seccomp", False) and found.get("socket_blocked", False)
-                         and found.get("fork_blocked", False) and found.get("kill_blocked", False),
+                         and found.get("fork_blocked", False) and found.get("kill_blocked", False)
+                         and found.get("ipc_blocked", False),
                          "" if found.get("seccomp_library") else "libseccomp or pyseccomp is missing"),
+        "scratch_mount": layer(applied.get("scratch_mount", False) and found.get("scratch_bounded", False),
+                               "" if applied.get("scratch_mount") else
+                               "no mount namespace: needs root or unprivileged user namespaces"),
     }
+    if applied.get("scratch_mount") and not report["scratch_mount"]["ok"]:
+        report["scratch_mount"]["detail"] = "the tmpfs did not bound the probe's writes or hide its siblings"
     if found.get("seccomp_library") and not report["seccomp"]["ok"]:
         report["seccomp"]["detail"] = ("the kernel refused the filter" if not applied.get("seccomp")
-                                       else "a ban did not hold (socket, fork or kill got through)")
+                                       else "a ban did not hold (socket, fork, kill or IPC got through)")
     if abi and not report["landlock"]["ok"]:
         report["landlock"]["detail"] += (": the protected paths stayed readable" if applied.get("landlock")
                                          else ": the kernel refused the ruleset")

@@ -1,4 +1,4 @@
-"""The seccomp filter: no new processes, no sockets, no exec, no ptrace, no signals to others.
+"""The seccomp filter: no new processes, no sockets, no exec, no ptrace, no signals to others, no IPC.
 
 Built with ``pyseccomp`` (ctypes over the system's libseccomp, which keeps the syscall tables
 and the architecture checks right) and loaded in the forked, single-threaded child, after
@@ -34,6 +34,13 @@ DENIED = (
     # namespaces, mounts, roots
     "unshare", "setns", "mount", "umount2", "pivot_root", "chroot", "open_tree", "move_mount",
     "fsopen", "fsconfig", "fsmount", "fspick", "mount_setattr",
+    # kernel objects that outlive a process and are shared by every process of an IPC namespace
+    # (one per zygote under bubblewrap, the host's otherwise): SysV shared memory, message queues
+    # and semaphores, POSIX message queues, and the multiplexer some architectures route them by
+    "shmget", "shmat", "shmdt", "shmctl", "msgget", "msgsnd", "msgrcv", "msgctl",
+    "semget", "semop", "semtimedop", "semtimedop_time64", "semctl", "ipc",
+    "mq_open", "mq_unlink", "mq_timedsend", "mq_timedsend_time64", "mq_timedreceive",
+    "mq_timedreceive_time64", "mq_notify", "mq_getsetattr",
     # kernel attack surface a submission never needs
     "io_uring_setup", "io_uring_enter", "io_uring_register", "memfd_create", "memfd_secret",
     "userfaultfd", "bpf", "perf_event_open", "keyctl", "add_key", "request_key",

@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import os
 import select
-import shutil
 import signal
 import socket
 import sys
 import tempfile
 
-from grader.sandbox import layers, protocol
+from grader.sandbox import cleanup, layers, protocol, scratch
 
 CONTROL_FD = 0
 MAX_REQUEST_BYTES = 1 << 30
@@ -98,19 +97,23 @@ def leave(*_):
     raise SystemExit(0)
 
 
-def serve(control: socket.socket, harnesses: dict, scratch: str, inherited: dict) -> None:
+def serve(control: socket.socket, harnesses: dict, scratch_root: str, inherited: dict) -> None:
     wake_r, wake_w = os.pipe()
     os.set_blocking(wake_w, False)
     signal.set_wakeup_fd(wake_w)
     signal.signal(signal.SIGCHLD, lambda *_: None)
     reader = protocol.FrameReader(MAX_REQUEST_BYTES)
     workdirs: dict[int, str] = {}
+    bounds: dict[int, tuple[int, int]] = {}  # each live child's scratch bound: (bytes, entries)
+    over: set[int] = set()  # children killed for passing it
     try:
         while True:
-            ready, _, _ = select.select([CONTROL_FD, wake_r], [], [])
+            timeout = scratch.WATCH_SECONDS if workdirs else None
+            ready, _, _ = select.select([CONTROL_FD, wake_r], [], [], timeout)
             if wake_r in ready:
                 os.read(wake_r, 4096)
-            reap(control, workdirs)
+            watch_scratch(workdirs, bounds, over)
+            reap(control, workdirs, bounds, over)
             if CONTROL_FD not in ready:
                 continue
             data = os.read(CONTROL_FD, 1 << 20)
@@ -120,8 +123,10 @@ def serve(control: socket.socket, harnesses: dict, scratch: str, inherited: dict
                 request = protocol.decode(payload)
                 if isinstance(request.get("sandbox"), dict):
                     request["sandbox"]["inherited"] = inherited
+                limits = request.get("limits") or {}
                 try:
-                    spawn(control, request, harnesses, scratch, workdirs)
+                    pid = spawn(control, request, harnesses, scratch_root, workdirs)
+                    bounds[pid] = (int(limits.get("scratch_mb", 64)) << 20, int(limits.get("scratch_files", 4096)))
                 except OSError as exc:  # fork or pipe refused: say so and keep serving
                     send(control, {"kind": "spawn_failed", "id": request["id"], "message": str(exc)})
     finally:
@@ -135,21 +140,21 @@ def serve(control: socket.socket, harnesses: dict, scratch: str, inherited: dict
                 os.waitpid(pid, 0)
             except OSError:
                 pass
-        shutil.rmtree(scratch, ignore_errors=True)
+        cleanup.remove_tree(scratch_root)
         # Leave without the interpreter's teardown: unloading torch costs a quarter second,
         # and the trusted side waits for this process to be gone.
         os._exit(0)
 
 
-def spawn(control, request: dict, harnesses: dict, scratch: str, workdirs: dict) -> None:
-    """Fork a child for one call and hand the read ends of its pipes to the trusted side.
+def spawn(control, request: dict, harnesses: dict, scratch_root: str, workdirs: dict) -> int:
+    """Fork a child for one call, hand the read ends of its pipes to the trusted side; its pid.
 
     The child is recorded in ``workdirs`` as soon as it exists, so that a SIGTERM arriving
     while its pipes are being handed over still finds it on the way out.
     """
     from grader.sandbox import child
 
-    workdir = tempfile.mkdtemp(prefix="child-", dir=scratch)
+    workdir = tempfile.mkdtemp(prefix="child-", dir=scratch_root)
     opened: list[int] = []
     try:
         for _ in range(3):
@@ -160,7 +165,7 @@ def spawn(control, request: dict, harnesses: dict, scratch: str, workdirs: dict)
     except OSError:
         for fd in opened:
             os.close(fd)
-        shutil.rmtree(workdir, ignore_errors=True)
+        cleanup.remove_tree(workdir)
         raise
     result_r, result_w, out_r, out_w, err_r, err_w = opened
     if pid != 0:
@@ -186,9 +191,26 @@ def spawn(control, request: dict, harnesses: dict, scratch: str, workdirs: dict)
     finally:
         for fd in (result_r, out_r, err_r):
             os.close(fd)
+    return pid
 
 
-def reap(control, workdirs: dict) -> None:
+def watch_scratch(workdirs: dict, bounds: dict, over: set) -> None:
+    """Kill every live child whose folder holds more than its scratch bound (see ``scratch``).
+
+    Where the child mounted a tmpfs of its own, its folder here is the empty one beneath the
+    mount, and the look costs one empty listing.
+    """
+    for pid, workdir in workdirs.items():
+        size, entries = bounds.get(pid, (0, 0))
+        if pid in over or not size:
+            continue
+        used, count = scratch.measure(workdir, entries)
+        if used > size or count > entries:
+            over.add(pid)
+            kill_group(pid)
+
+
+def reap(control, workdirs: dict, bounds: dict, over: set) -> None:
     while workdirs:
         try:
             pid, status = os.waitpid(-1, os.WNOHANG)
@@ -197,8 +219,14 @@ def reap(control, workdirs: dict) -> None:
         if pid == 0:
             return
         kill_group(pid)  # anything the child left behind in its group goes with it
-        shutil.rmtree(workdirs.pop(pid, ""), ignore_errors=True)
+        workdir = workdirs.pop(pid, None)
+        if workdir:
+            cleanup.remove_tree(workdir)
+        bounds.pop(pid, None)
         event = {"kind": "exit", "pid": pid}
+        if pid in over:
+            over.discard(pid)
+            event["reason"] = "scratch"
         if os.WIFSIGNALED(status):
             event["signal"] = os.WTERMSIG(status)
         else:

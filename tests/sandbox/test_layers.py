@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 
 from grader.sandbox import landlock, policy
+from grader.sandbox.isolation import KERNEL_LAYERS
+from grader.sandbox.isolation import describe as isolation
 from grader.sandbox.outcome import Limits
-from grader.sandbox.pool import KERNEL_LAYERS, Zygote
-from grader.session import isolation
+from grader.sandbox.pool import Zygote
 
 from ..conftest import REPO
 
