@@ -197,17 +197,20 @@ def apply_kernel_layers(sandbox: dict, workdir: str, limits: dict | None = None)
     limits = limits or {}
     applied = {"scratch_mount": False, "uid_drop": False, "landlock": False, "seccomp": False,
                "audit_hook": False}
+    writable = [workdir, *sandbox.get("read_write", ())]
     if "scratch_mount" in wanted:
-        applied["scratch_mount"] = not scratch.mount_private(
+        why, private = scratch.mount_private(
             workdir, int(limits.get("scratch_mb", 64)), int(limits.get("scratch_files", 4096)),
             [*sandbox.get("read_only", ()), *sandbox.get("read_write", ())])
+        applied["scratch_mount"] = not why
+        writable += private  # this child's own, bounded: /tmp and the like work as students expect
     if "uid_drop" in wanted:
         applied["uid_drop"] = drop_uid(int(sandbox.get("uid", -1)), workdir)
     drop_capabilities()
     if "landlock" in wanted:
         # Its own /proc entry too: its fds, limits and maps are no secret, and libraries read them.
         read_only = [*sandbox.get("read_only", ()), f"/proc/{os.getpid()}"]
-        state = landlock.restrict(read_only, [workdir, *sandbox.get("read_write", ())])
+        state = landlock.restrict(read_only, writable)
         applied["landlock"] = state["landlock"]
     own_pid = os.getpid()
     if "seccomp" in wanted:

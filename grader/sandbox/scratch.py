@@ -29,36 +29,39 @@ WATCH_SECONDS = 0.1
 ALSO_PRIVATE = ("/var/tmp", "/dev/shm")
 
 
-def mount_private(workdir: str, size_mb: int, files: int, keep_visible: list[str]) -> str:
-    """Give this process a tmpfs of its own over its writable places; '' when done, else why not.
+def mount_private(workdir: str, size_mb: int, files: int, keep_visible: list[str]) -> tuple[str, list[str]]:
+    """Give this process a tmpfs of its own over its writable places.
 
-    ``keep_visible``: paths the child must still read (the interpreter's trees): a place that
-    holds one is never covered.
+    Returns ('', the places now private to this child, which it may write to) when done, else
+    (why not, []). ``keep_visible``: paths the child must still read (the interpreter's trees):
+    a place that holds one is never covered.
     """
     try:
         libc = ctypes.CDLL(None, use_errno=True)
     except OSError as exc:
-        return f"no C library ({exc})"
+        return f"no C library ({exc})", []
     why = enter_mount_namespace(libc)
     if why:
-        return why
+        return why, []
     if libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None) != 0:
-        return f"could not make the mounts private ({errno_text()})"
+        return f"could not make the mounts private ({errno_text()})", []
     top = "/tmp" if inside(workdir, "/tmp") and not holds_any("/tmp", keep_visible) else os.path.dirname(workdir)
     # Inodes beyond the child's own: the tmpfs's root, the folders down to the child's folder,
     # and the folders bound to /var/tmp and /dev/shm.
     reserved = 1 + len(os.path.relpath(workdir, top).split(os.sep)) + len(ALSO_PRIVATE)
     options = f"size={int(size_mb)}m,nr_inodes={int(files) + reserved},mode=1777".encode()
     if libc.mount(b"tmpfs", top.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, options) != 0:
-        return f"could not mount a tmpfs on {top} ({errno_text()})"
+        return f"could not mount a tmpfs on {top} ({errno_text()})", []
     os.makedirs(workdir, mode=0o700, exist_ok=True)
+    private = [top]
     for place in ALSO_PRIVATE:
         if place != top and os.path.isdir(place) and not holds_any(place, keep_visible):
             inner = os.path.join(top, ".private" + place.replace("/", "-"))
             os.makedirs(inner, mode=0o1777, exist_ok=True)
             os.chmod(inner, 0o1777)
-            libc.mount(inner.encode(), place.encode(), None, MS_BIND, None)  # best effort
-    return ""
+            if libc.mount(inner.encode(), place.encode(), None, MS_BIND, None) == 0:
+                private.append(place)
+    return "", private
 
 
 def enter_mount_namespace(libc) -> str:

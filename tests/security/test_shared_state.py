@@ -430,3 +430,35 @@ def test_doctor_promises_what_a_run_under_the_same_layers_gets(chosen):
 
     got = json.loads(graded.stdout)["isolation"]["level"]
     assert promised == got, f"GRADER_LAYERS={chosen}: doctor promised {promised}, a run got {got}"
+
+
+BENIGN = '''
+import os, tempfile, threading
+import numpy as np
+import torch
+
+def dydx(f, x0):
+    with tempfile.NamedTemporaryFile() as scratch:
+        scratch.write(b"x" * (4 << 20))
+        scratch.flush()
+    folder = tempfile.mkdtemp()
+    with open(os.path.join(folder, "notes.txt"), "w") as notes:
+        notes.write("working")
+    sums = []
+    worker = threading.Thread(target=lambda: sums.append(float(np.ones((300, 300)).sum())))
+    worker.start()
+    worker.join()
+    buffer = bytearray(200 << 20)  # moderate memory
+    del buffer
+    x = torch.tensor(float(x0), dtype=torch.float64, requires_grad=True)
+    f(x).backward()
+    return x.grad.item()
+'''
+
+
+def test_benign_code_with_temp_files_threads_numpy_and_memory_scores_full_marks(config):
+    name, grader = config
+    report = grader.source(BENIGN)
+    assert report.score == report.max_score, [(t.name, t.message) for t in report.tests]
+    mounted = grader.session.sandbox.info["probe"]["scratch_mount"]["ok"] and name != "without-scratch-mount"
+    assert report.isolation["scratch"]["enforced"] == ("tmpfs" if mounted else "watched")
