@@ -184,7 +184,7 @@ def drop_capabilities() -> bool:
 LINUX_CAPABILITY_VERSION_3 = 0x20080522
 
 
-def apply_kernel_layers(sandbox: dict, workdir: str, limits: dict | None = None) -> dict:
+def apply_kernel_layers(sandbox: dict, workdir: str, limits: dict) -> dict:
     """Apply, in order, the layers ``sandbox`` asks for: scratch mount, uid drop, Landlock,
     seccomp, audit hook (and every capability dropped after the first two).
 
@@ -194,13 +194,12 @@ def apply_kernel_layers(sandbox: dict, workdir: str, limits: dict | None = None)
     off, never silently assumed.
     """
     wanted = set(sandbox.get("layers", ()))
-    limits = limits or {}
     applied = {"scratch_mount": False, "uid_drop": False, "landlock": False, "seccomp": False,
                "audit_hook": False}
     writable = [workdir, *sandbox.get("read_write", ())]
     if "scratch_mount" in wanted:
         why, private = scratch.mount_private(
-            workdir, int(limits.get("scratch_mb", 64)), int(limits.get("scratch_files", 4096)),
+            workdir, int(limits["scratch_mb"]), int(limits["scratch_files"]),
             [*sandbox.get("read_only", ()), *sandbox.get("read_write", ())])
         applied["scratch_mount"] = not why
         writable += private  # this child's own, bounded: /tmp and the like work as students expect

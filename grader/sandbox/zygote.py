@@ -123,10 +123,10 @@ def serve(control: socket.socket, harnesses: dict, scratch_root: str, inherited:
                 request = protocol.decode(payload)
                 if isinstance(request.get("sandbox"), dict):
                     request["sandbox"]["inherited"] = inherited
-                limits = request.get("limits") or {}
+                limits = request["limits"]
                 try:
                     pid = spawn(control, request, harnesses, scratch_root, workdirs)
-                    bounds[pid] = (int(limits.get("scratch_mb", 64)) << 20, int(limits.get("scratch_files", 4096)))
+                    bounds[pid] = (int(limits["scratch_mb"]) << 20, int(limits["scratch_files"]))
                 except OSError as exc:  # fork or pipe refused: say so and keep serving
                     send(control, {"kind": "spawn_failed", "id": request["id"], "message": str(exc)})
     finally:
