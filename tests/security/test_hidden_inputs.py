@@ -7,8 +7,11 @@ k+1 from what it learned. Here attempt k+1 answers correctly only for inputs it 
 in for answers worked out offline for those inputs) and returns the honest wrong answer otherwise:
 on hidden checks it must score no more than the honest wrong answer does.
 
-These run the real ``grade`` command as the instructor's run does (a course secret in the
-environment), on exercise1, whose hidden checks hand dydx a plain x0.
+The attack runs the real ``grade`` command as the instructor's run does (a course secret in the
+environment), on exercise1, whose hidden checks hand dydx a plain x0. The tests after it look at
+the inputs themselves, recorded on the trusted side as each check hands them to the sandbox: a
+re-grade reproduces them, another attempt redraws them all, and even a perfect leak of attempt
+k's inputs is worth nothing in attempt k+1.
 """
 
 from __future__ import annotations
@@ -20,8 +23,12 @@ import statistics
 import textwrap
 
 import pytest
+import torch
 
-from ..conftest import run_cli
+from grader.runner.student import Student
+from grader.submission import load_submission
+
+from ..conftest import SOLUTIONS, Grader, run_cli
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.slow]
 
@@ -87,7 +94,9 @@ def grade(tmp_path, name: str, text: str) -> dict:
     result = run_cli("exercise1", str(folder / "dydx.py"), "--json", env=env)
     assert result.returncode == 0, result.stderr
     assert SECRET not in result.stdout + result.stderr
-    return json.loads(result.stdout)
+    report = json.loads(result.stdout)
+    assert report["seeding"]["hidden"] == "keyed"
+    return report
 
 
 def strings(value):
@@ -153,3 +162,117 @@ def test_what_attempt_k_leaks_gains_nothing_in_attempt_k_plus_1(tmp_path, channe
         assert test.get("duration") is None, test
     visible_time = sum(t["duration"] for t in leaked["tests"] if t["visibility"] == "visible")
     assert leaked["duration"] <= visible_time + 0.01
+
+
+# ----------------------------------------------------------------------------- the inputs themselves
+
+
+@pytest.fixture
+def record_inputs(monkeypatch):
+    """Every call's inputs as the trusted side hands them to the sandbox, tagged hidden or not."""
+    calls = []
+    original = Student.outcome
+
+    def recording(self, entry, **args):
+        current = os.environ.get("PYTEST_CURRENT_TEST", "")
+        calls.append(("/hidden/" in current, current.split(" ")[0], plain(args)))
+        return original(self, entry, **args)
+
+    monkeypatch.setattr(Student, "outcome", recording)
+    return calls
+
+
+def plain(value):
+    if isinstance(value, torch.Tensor):
+        return (str(value.dtype), value.tolist())
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    return value
+
+
+def inputs(calls, hidden: bool) -> list:
+    return [(name, args) for is_hidden, name, args in calls if is_hidden == hidden]
+
+
+@pytest.fixture(scope="module")
+def keyed1(course, tmp_path_factory):
+    grader = Grader(course, "exercise1", tmp_path_factory.mktemp("keyed1"), secret=SECRET.encode())
+    yield grader
+    grader.close()
+
+
+def test_a_regrade_reproduces_the_hidden_inputs_and_a_new_attempt_redraws_them(keyed1, record_inputs):
+    solution = (SOLUTIONS / "exercise1.py").read_text()
+    first = keyed1.source(solution)
+    first_calls = list(record_inputs)
+    record_inputs.clear()
+    again = keyed1.source(solution)  # the same files: a re-grade
+    again_calls = list(record_inputs)
+    record_inputs.clear()
+    edited = keyed1.source(solution + "\n# attempt 2\n")
+    edited_calls = list(record_inputs)
+
+    assert first.seeding == again.seeding == {"source": "option", "hidden": "keyed",
+                                              "submission": first.seeding["submission"],
+                                              "key": first.seeding["key"]}
+    assert len(inputs(first_calls, hidden=True)) == 5
+    assert inputs(again_calls, hidden=True) == inputs(first_calls, hidden=True)
+    assert inputs(again_calls, hidden=False) == inputs(first_calls, hidden=False)
+    # Another attempt: every hidden input changes; the public ones are the student's own practice.
+    assert edited.seeding["submission"] != first.seeding["submission"]
+    assert edited.seeding["key"] == first.seeding["key"]
+    for (name, old), (same_name, new) in zip(inputs(first_calls, True), inputs(edited_calls, True), strict=True):
+        assert name == same_name and old != new, name
+    assert inputs(edited_calls, hidden=False) == inputs(first_calls, hidden=False)
+    for report in (first, again, edited):
+        assert (report.score, report.max_score) == (7, 7)
+        assert SECRET not in json.dumps(report.to_dict())
+
+
+def test_even_a_perfect_leak_of_attempt_k_is_worth_nothing_in_attempt_k_plus_1(keyed1, record_inputs):
+    """Attempt k leaks nothing through the report now; suppose it had leaked every hidden x0
+    exactly. Attempt k+1 (a new file) is handed new ones."""
+    keyed1.source(HONEST_WRONG)
+    leaked = sorted({args["x0"] for _, args in inputs(record_inputs, hidden=True)})
+    assert len(leaked) == 5
+    exploit = keyed1.source(fill(EXPLOIT, LEARNED=leaked, TOLERANCE=1e-9))
+    honest = keyed1.source(HONEST_WRONG + "\n# attempt k+1\n")
+    hidden = [t.points for t in exploit.tests if t.visibility == "hidden"]
+    assert sum(hidden) <= sum(t.points for t in honest.tests if t.visibility == "hidden") == 0
+
+
+def test_another_secret_draws_other_inputs(course, tmp_path, record_inputs, keyed1):
+    mine = keyed1.source(HONEST_WRONG)
+    mine_inputs = inputs(record_inputs, hidden=True)
+    record_inputs.clear()
+    other = Grader(course, "exercise1", tmp_path, secret=b"another-course-secret-of-32-bytes!")
+    try:
+        theirs = other.source(HONEST_WRONG)
+    finally:
+        other.close()
+    assert theirs.seeding["submission"] == mine.seeding["submission"]
+    assert theirs.seeding["key"] != mine.seeding["key"]
+    theirs_inputs = inputs(record_inputs, hidden=True)
+    assert all(a != b for (_, a), (_, b) in zip(mine_inputs, theirs_inputs, strict=True))
+
+
+def test_without_a_secret_hidden_inputs_are_random_per_run_and_seed_reproduces_them(grader1, record_inputs):
+    """An instructor's copy graded without its secret: nothing reproducible to learn, and the
+    report's seed, passed back as --seed, re-draws the very same inputs."""
+    path = SOLUTIONS / "exercise1.py"
+    grader1.session.seed = None
+    runs = []
+    for _ in range(2):
+        record_inputs.clear()
+        report = grader1.session.grade([load_submission(grader1.exercise, [path])])[0]
+        runs.append((report, inputs(record_inputs, hidden=True)))
+    (first, first_inputs), (second, second_inputs) = runs
+    assert first.seeding == {"source": "random", "hidden": "base", "submission": None, "key": None}
+    assert first.seed != second.seed and first_inputs != second_inputs
+    record_inputs.clear()
+    replay = grader1.file(path, seed=first.seed)
+    assert replay.seeding["source"] == "option"
+    assert inputs(record_inputs, hidden=True) == first_inputs
+    assert (first.score, replay.score) == (7, 7)
