@@ -276,3 +276,21 @@ def test_without_a_secret_hidden_inputs_are_random_per_run_and_seed_reproduces_t
     assert replay.seeding["source"] == "option"
     assert inputs(record_inputs, hidden=True) == first_inputs
     assert (first.score, replay.score) == (7, 7)
+
+
+def test_a_hidden_checks_flags_quote_nothing_the_answer_chose(course, tmp_path):
+    """exercise6 flags answers that look like finite differences with the error measured; the
+    error is the student's to choose (an answer off by a chosen amount carries a number out), so
+    a hidden case's flag is its fixed brief."""
+    variants = SOLUTIONS.parent / "tests" / "exercises" / "variants" / "exercise6"
+    grader = Grader(course, "exercise6", tmp_path, secret=SECRET.encode())
+    try:
+        report = grader.file(variants / "finite_differences.py")
+    finally:
+        grader.close()
+    assert report.score == 24
+    hidden = [f for f in report.flags if "finite differences" in f and "N=4," not in f and "N=3," not in f]
+    public = [f for f in report.flags if "finite differences" in f and f not in hidden]
+    assert hidden and public
+    assert all("normwise error" not in f and not NUMBER.search(f) for f in hidden), hidden
+    assert all("normwise error" in f for f in public), public
