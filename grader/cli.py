@@ -70,7 +70,9 @@ def main():
 def grading_options(function):
     function = course_option(function)
     function = click.option("--seed", type=click.IntRange(0, 2**31 - 1),
-                            help="Seed for the drawn inputs (default: fixed per exercise; recorded in the report).")(function)
+                            help="Base seed for the drawn inputs (default: fixed per exercise; recorded "
+                                 "in the report, so it reproduces a run). With $GRADER_SECRET set, hidden "
+                                 "checks' inputs are keyed by the secret and the submission, from this base.")(function)
     function = click.option("--json", "as_json", is_flag=True,
                             help="Print the JSON report alone on stdout.")(function)
     function = click.option("-v", "--verbose", is_flag=True,
@@ -193,11 +195,12 @@ def grade(course, jobs, seed, as_json: bool, verbose: bool, bundle: bool, requir
         from grader.exercises import display
         from grader.formats import json_document, terminal
         from grader.sandbox.isolation import weaker
+        from grader.seeds import read_secret
         from grader.session import GradingSession
         from grader.submission import load_submission
 
         exercises = list({exercise.id: exercise for exercise, _ in jobs}.values())
-        with GradingSession(course, exercises, seed=seed) as session:
+        with GradingSession(course, exercises, seed=seed, secret=read_secret()) as session:
             if require:
                 session.require_isolation(require)
             submissions = [load_submission(e, paths, label=display(paths[0])) for e, paths in jobs]

@@ -16,7 +16,6 @@ import os
 import platform
 import shutil
 import tempfile
-import time
 from importlib import resources
 from pathlib import Path
 
@@ -26,9 +25,10 @@ from grader.errors import CourseError, GraderError, IsolationTooWeak
 from grader.exercises import Course, Exercise, display
 from grader.report.model import ExerciseReport
 from grader.runner.plugin import ExerciseRun, GraderPlugin
-from grader.sandbox.fallback import SubprocessSandbox
 from grader.sandbox import isolation
+from grader.sandbox.fallback import SubprocessSandbox
 from grader.sandbox.pool import Sandbox, Zygote
+from grader.seeds import Seeding, seeding
 from grader.submission import Submission
 
 SANDBOX_ENV = "GRADER_SANDBOX"  # "subprocess" forces the no-fork fallback (as on Windows)
@@ -36,12 +36,18 @@ PYTEST_ENV = {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "PYTEST_ADDOPTS": "", "PYTE
 
 
 class GradingSession:
-    """A grading run over one course; use as a context manager so the zygote is stopped."""
+    """A grading run over one course; use as a context manager so the zygote is stopped.
 
-    def __init__(self, course: Course, exercises: list[Exercise], seed: int | None = None):
+    ``seed`` is ``--seed`` (None: by the rule in ``grader.seeds``); ``secret`` the course secret
+    that keys hidden checks' inputs (None in a student's run). The secret stays in this process.
+    """
+
+    def __init__(self, course: Course, exercises: list[Exercise], seed: int | None = None,
+                 secret: bytes | None = None):
         self.course = course
         self.exercises = exercises
         self.seed = seed
+        self._secret = secret
         self.sandbox = start_sandbox({e.id: e.harness_path for e in exercises}, course.root)
         self._checks = tempfile.TemporaryDirectory(prefix="grader-checks-")
         self.checks_folders = stage_checks(exercises, Path(self._checks.name))
@@ -82,8 +88,7 @@ class GradingSession:
         Never raises for a broken course or sandbox: every submission still gets a report,
         with ``status: error`` and an ``error`` that says what failed.
         """
-        started = time.monotonic()
-        runs = [ExerciseRun(s.exercise, s, self.seed_for(s.exercise), self.checks_folders[s.exercise.id])
+        runs = [ExerciseRun(s.exercise, s, self.seeding_for(s), self.checks_folders[s.exercise.id])
                 for s in submissions]
         plugin = GraderPlugin(runs, self.sandbox)
         try:
@@ -92,8 +97,7 @@ class GradingSession:
             run_pytest(files, Path(self._checks.name), plugin)
             if plugin.problems:
                 raise CourseError(plugin.problems[0])
-            elapsed = (time.monotonic() - started) / max(len(runs), 1)
-            return [self.report(run, elapsed, plugin.sandbox_failure) for run in runs]
+            return [self.report(run, plugin.sandbox_failure) for run in runs]
         except GraderError as error:
             kind = "course" if isinstance(error, CourseError) else "grader"
             return [self.failed_report(run, kind, str(error)) for run in runs]
@@ -119,16 +123,19 @@ class GradingSession:
         return ExerciseReport(
             exercise={"id": exercise.id, "slug": exercise.slug, "title": exercise.title},
             submission={"path": run.submission.label, "files": dict(run.submission.digests)},
-            seed=run.seed,
+            seed=run.seeding.base,
+            seeding=run.seeding.record(),
             limits=exercise.limits.as_dict(),
             versions=self.versions(),
             **fields,
         )
 
-    def seed_for(self, exercise: Exercise) -> int:
-        return exercise.default_seed if self.seed is None else self.seed
+    def seeding_for(self, submission: Submission) -> Seeding:
+        exercise = submission.exercise
+        return seeding(exercise.id, exercise.default_seed, bool(exercise.hidden_tests),
+                       submission.digests, self.seed, self._secret)
 
-    def report(self, run: ExerciseRun, elapsed: float, sandbox_failure: str | None) -> ExerciseReport:
+    def report(self, run: ExerciseRun, sandbox_failure: str | None) -> ExerciseReport:
         exercise, submission = run.exercise, run.submission
         if not run.results:
             raise CourseError(f"{exercise.id}: no checks found in {exercise.folder}")
@@ -162,8 +169,15 @@ class GradingSession:
             isolation=isolation.describe(run.layers_seen, exercise.limits),
             flags=flags,
             error=error,
-            duration=round(elapsed, 3),
+            duration=public_duration(run.results),
         )
+
+
+def public_duration(results) -> float:
+    """The visible checks' time: a hidden check's time is a channel its student code controls
+    (a submission that sleeps in proportion to an input), so neither it nor a total including it
+    is reported."""
+    return round(sum(t.duration for t in results if t.visibility == "visible"), 3)
 
 
 def review_flags(run: ExerciseRun) -> list[str]:

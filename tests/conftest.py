@@ -25,17 +25,22 @@ def course():
 
 
 class Grader:
-    """Grade sources or files for one exercise with one warm zygote; every report is validated."""
+    """Grade sources or files for one exercise with one warm zygote; every report is validated.
 
-    def __init__(self, course, exercise_id: str, tmp_root: Path):
+    Runs are reproducible: without a ``seed`` the exercise's default is passed explicitly (an
+    instructor's copy without a secret would otherwise draw a random one); ``secret`` keys the
+    hidden checks as an instructor's run does.
+    """
+
+    def __init__(self, course, exercise_id: str, tmp_root: Path, secret: bytes | None = None):
         self.course = course
         self.exercise = course.resolve(exercise_id)
         self.tmp_root = tmp_root
-        self.session = GradingSession(course, [self.exercise])
+        self.session = GradingSession(course, [self.exercise], secret=secret)
         self._count = 0
 
     def file(self, path: Path, seed: int | None = None) -> model.ExerciseReport:
-        self.session.seed = seed
+        self.session.seed = self.exercise.default_seed if seed is None else seed
         report = self.session.grade([load_submission(self.exercise, [path])])[0]
         model.validate(report.to_dict())
         json.loads(model.to_json(report.to_dict()))

@@ -10,7 +10,6 @@ the answer is shared by that case's six checks.
 from __future__ import annotations
 
 import functools
-import zlib
 from dataclasses import dataclass
 
 import torch
@@ -90,10 +89,14 @@ CASES = {
 }
 
 
-@functools.cache
+CACHED = 32  # cases (with their references and mutants) kept: a few submissions' worth
+
+
+@functools.lru_cache(maxsize=CACHED)
 def case(seed: int, name: str) -> Case:
-    """The named case for this run's seed: the same for each of the case's six checks."""
-    rng = torch.Generator().manual_seed(seed * 1_000_003 + zlib.crc32(name.encode()))
+    """The named case drawn from ``seed``, the case's own seed (the ``case_seed`` fixture's
+    ``case_seed(name)``): the same for each of the case's six checks."""
+    rng = torch.Generator().manual_seed(seed)
     spec = dict(CASES[name])
     return draw_case(rng, *spec.pop("sizes"), **spec)
 
@@ -160,7 +163,7 @@ def forward(x, params):
     return z1, a1, z2, a2, a2 @ params["W3"].T + params["b3"]
 
 
-@functools.cache
+@functools.lru_cache(maxsize=2 * CACHED)
 def reference(case: Case, dtype: torch.dtype = torch.float64) -> dict:
     """dL/d(each parameter) by torch.autograd, in ``dtype``, on the case's exact values."""
     params = {k: v.detach().to(dtype).requires_grad_() for k, v in case.params.items()}
@@ -211,7 +214,7 @@ MUTANTS = [
 ]
 
 
-@functools.cache
+@functools.lru_cache(maxsize=CACHED)
 def mutants(case: Case) -> list[Mutant]:
     return [Mutant(name, hint, backprop(case, frozenset({name})),
                    backprop(case, frozenset({name}), torch.float32))
@@ -230,6 +233,8 @@ def answer(student, case: Case) -> dict:
     """
     cached = _answers.get(case)
     if cached is None or cached[0] is not student.submission:
+        for old in [c for c, entry in _answers.items() if entry[0] is not student.submission]:
+            del _answers[old]  # each submission draws its own hidden cases: keep the current one's
         try:
             cached = (student.submission, student.call("gradients", function="mlp_backward", **case.args()), None)
         except StudentCallFailed as failure:
@@ -256,7 +261,8 @@ def check(student, case: Case, parameter: str) -> None:
         suspicious = [v.normwise_error for v in verdicts.values() if v.finite_differences]
         if suspicious and parameter == PARAMETERS[0]:  # once per case
             student.flag(f"{case.label}: the gradients look like finite differences (normwise "
-                         f"error up to {max(suspicious):.1e}; analytic gradients stay below 1e-14)")
+                         f"error up to {max(suspicious):.1e}; analytic gradients stay below 1e-14)",
+                         brief=f"{case.label}: the gradients look like finite differences")
         return
     diagnosis = diagnose(got, right, right32, verdicts, case, policy, parameter)
     message = f"{case.label}: " + verdict.describe(f"dL/d{parameter}")

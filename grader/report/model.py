@@ -18,7 +18,7 @@ import jsonschema
 from grader import schemas
 from grader.errors import ReportInvalid
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "2.0"
 HIDDEN_FAILURE = "this hidden check failed"  # the whole message of a failed hidden check
 
 
@@ -34,7 +34,7 @@ class CheckResult:
     visibility: str  # visible | hidden
     message: str = ""
     hint: str | None = None
-    duration: float = 0.0
+    duration: float | None = None  # seconds; None for a hidden check (its time is never reported)
     output: str | None = None  # the student's captured stdout/stderr: visible checks only
     details: dict = field(default_factory=dict)  # e.g. normwise error, worst index
     staff: str | None = None  # traceback or sandbox detail for staff, never hidden inputs
@@ -47,14 +47,15 @@ class ExerciseReport:
     status: str  # graded | error
     score: int
     max_score: int
-    seed: int
+    seed: int  # the base seed (``grader.seeds``)
+    seeding: dict  # source, hidden (keyed | base), submission, key: how the inputs derive
     tests: list[CheckResult]
     limits: dict
     isolation: dict
     versions: dict
     flags: list[str] = field(default_factory=list)
     error: dict | None = None  # {kind, message} when the submission or grading itself failed
-    duration: float = 0.0
+    duration: float = 0.0  # seconds of the visible checks only
     schema_version: str = SCHEMA_VERSION
 
     def to_dict(self) -> dict:

@@ -3,21 +3,24 @@
 Exercise tests are ordinary pytest files. This plugin gives them their fixtures:
 
 - ``student``: the student's code behind the sandbox (``grader.runner.student.Student``);
-- ``rng``: a ``torch.Generator`` seeded from the run's seed and the test's name;
-- ``seed``: the exercise's seed for this run;
+- ``rng``: a ``torch.Generator`` seeded for the test's own stream (its name);
+- ``case_seed``: ``case_seed(name)`` is the seed of a named case several checks share;
 - ``harness``: the exercise's ``harness.py``, imported here too, to rebuild what the student got;
 - ``support``: the exercise's optional ``support.py`` (trusted references and diagnosis);
 
 and reads ``@pytest.mark.points(n)`` (required, an integer) from each test. Visibility comes from
-where the file lives: tests under the exercise's ``hidden/`` folder are hidden. Running never
-prints: outcomes are collected into ``CheckResult`` objects for the report.
+where the file lives: tests under the exercise's ``hidden/`` folder are hidden. Seeds follow
+``grader.seeds``: a hidden check's streams are keyed by the course secret when there is one.
+Running never prints: outcomes are collected into ``CheckResult`` objects for the report.
+
+A hidden check shows nothing its student code can steer freely: its message is a fixed brief,
+its time is not reported, its flags are their fixed briefs, its output is not kept.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import sys
-import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,9 +32,11 @@ from grader.exercises import Exercise
 from grader.report.model import HIDDEN_FAILURE, CheckResult
 from grader.runner.student import Student
 from grader.sandbox.pool import Sandbox
+from grader.seeds import Seeding
 from grader.submission import Submission
 
 MAX_MESSAGE = 2000
+HIDDEN_FLAG = "for review: a hidden check raised a flag"  # a hidden flag without a brief of its own
 
 
 @dataclass
@@ -40,7 +45,7 @@ class ExerciseRun:
 
     exercise: Exercise
     submission: Submission
-    seed: int
+    seeding: Seeding
     checks_folder: Path  # where this run's copies of the exercise's test files are
     results: list[CheckResult] = field(default_factory=list)
     layers_seen: dict | None = None  # layers every child of this exercise reported in force
@@ -100,15 +105,16 @@ class GraderPlugin:
         return student
 
     @pytest.fixture
-    def seed(self, request) -> int:
-        return self.run_for(request.node).seed
+    def case_seed(self, request):
+        """``case_seed(name)``: the seed of the named case, for this check's visibility."""
+        seeding, hidden = self.run_for(request.node).seeding, is_hidden(request.node)
+        return lambda name: seeding.stream(name, hidden)
 
     @pytest.fixture
-    def rng(self, request, seed):
+    def rng(self, request, case_seed):
         import torch
 
-        name = request.node.name.encode()
-        return torch.Generator().manual_seed(seed * 1_000_003 + zlib.crc32(name))
+        return torch.Generator().manual_seed(case_seed(request.node.name))
 
     @pytest.fixture
     def harness(self, request):
@@ -141,7 +147,7 @@ class GraderPlugin:
             run.results.append(self.check_result(item, run, self._phases.pop(item.nodeid)))
 
     def check_result(self, item, run: ExerciseRun, phases) -> CheckResult:
-        hidden = Path(item.path).parent.name == "hidden"
+        hidden = is_hidden(item)
         points = item.get_closest_marker("points").args[0]
         result = CheckResult(
             name=item.name,
@@ -150,7 +156,7 @@ class GraderPlugin:
             points=points,
             max_points=points,
             visibility="hidden" if hidden else "visible",
-            duration=round(sum(report.duration for _, report in phases), 4),
+            duration=None if hidden else round(sum(report.duration for _, report in phases), 4),
         )
         earned = 0
         for call, report in phases:
@@ -167,10 +173,15 @@ class GraderPlugin:
             for outcome in student.outcomes:
                 if outcome.layers:
                     run.note_layers(outcome.layers)
-            run.flags.extend(student.flags)
+            run.flags.extend((brief or HIDDEN_FLAG) if hidden else text for text, brief in student.flags)
             if not hidden:
                 result.output = student.captured_output() or None
         return result
+
+
+def is_hidden(item) -> bool:
+    """Tests under the exercise's ``hidden/`` folder are hidden."""
+    return Path(item.path).parent.name == "hidden"
 
 
 def check_title(item) -> str:

@@ -23,7 +23,7 @@ class Student:
     sandbox: Sandbox
     limits: Limits
     outcomes: list[CallOutcome] = field(default_factory=list)
-    flags: list[str] = field(default_factory=list)
+    flags: list[tuple[str, str | None]] = field(default_factory=list)  # (text, brief)
 
     @property
     def exercise(self):
@@ -56,9 +56,13 @@ class Student:
             return outcome.value
         raise explain(outcome, function or self.exercise.functions[0], self.exercise.module_file, self.limits)
 
-    def flag(self, text: str) -> None:
-        """Note something for a reviewer (e.g. "looks like finite differences"): no deduction."""
-        self.flags.append(text)
+    def flag(self, text: str, brief: str | None = None) -> None:
+        """Note something for a reviewer (e.g. "looks like finite differences"): no deduction.
+
+        ``brief`` is what a hidden check shows instead: nothing the student's answer can steer
+        (a measured error could carry the inputs out), like a failure's brief.
+        """
+        self.flags.append((text, brief))
 
     def captured_output(self) -> str:
         parts = []
