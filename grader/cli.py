@@ -10,6 +10,7 @@ completed (whatever the score), 2 usage error (unknown exercise, missing file), 
 5 isolation below what ``--require-isolation`` asks for.
 
     grade doctor                    what isolation this machine gives, and how to get more
+    grade validate [EXERCISE...]    prove each exercise sound (instructor); exit 1 on any failure
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import click
 
 from grader.errors import GraderError, IsolationTooWeak, UsageProblem
 
-EXIT_OK, EXIT_USAGE, EXIT_COURSE, EXIT_INTERNAL, EXIT_ISOLATION = 0, 2, 3, 4, 5
+EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_COURSE, EXIT_INTERNAL, EXIT_ISOLATION = 0, 1, 2, 3, 4, 5
 
 
 class GradeGroup(click.Group):
@@ -149,6 +150,50 @@ def doctor_command(ctx):
     console.print(bounds_line(isolation))
     if info.get("note"):
         console.print(info["note"])
+
+
+@main.command("validate")
+@click.argument("names", nargs=-1, metavar="[EXERCISE]...")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON alone on stdout.")
+@course_option
+@click.pass_context
+def validate_command(ctx, names, as_json):
+    """Prove each exercise sound: metadata, statement, points, reference, stub, variants (exit 1 on a failure)."""
+    import json
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from grader import validate
+    from grader.exercises import find_course_root
+
+    course_dir = ctx.meta.get("grader.course")
+    root = run_guarded(lambda: Path(course_dir).resolve() if course_dir else find_course_root())
+    wanted = [exercise_id(root, name) for name in names] or None
+    rows, seconds = run_guarded(lambda: validate.run(root, wanted))
+    result = validate.summary(rows)
+    if as_json:
+        click.echo(json.dumps({**result, "seconds": round(seconds, 1)}, indent=2))
+    else:
+        console = Console(highlight=False)
+        table = Table(pad_edge=False)
+        for column in ("exercise", "check", "", "detail"):
+            table.add_column(column, overflow="fold")
+        for row in rows:
+            table.add_row(row.exercise, row.check, "ok" if row.ok else "FAIL", row.detail)
+        console.print(table)
+        console.print(f"{result['checks'] - result['failed']} of {result['checks']} checks passed "
+                      f"in {seconds:.1f} s")
+    sys.exit(EXIT_OK if result["ok"] else EXIT_INVALID)
+
+
+def exercise_id(root: Path, name: str) -> str:
+    """An exercise's id from any name ``grade`` accepts; a folder name even if its metadata is broken."""
+    from grader.exercises import load_course
+
+    if (root / "exercises" / name).is_dir():
+        return name
+    return run_guarded(lambda: load_course(root).resolve(name)).id
 
 
 def bounds_line(isolation: dict) -> str:

@@ -23,6 +23,12 @@ class CourseError(GraderError):
     exit_code = 3
 
 
+class CourseBug(CourseError):
+    """An exercise's own code found a mistake in the course while checking (a check declared with
+    points its case is not worth, a case that cannot be drawn): the run ends as a broken course
+    (exit 3), never as a student's failed check."""
+
+
 class SandboxError(GraderError):
     """The sandbox could not be started or stopped answering."""
 

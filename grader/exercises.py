@@ -3,7 +3,8 @@
 A course is a folder holding ``exercises/<id>/exercise.json`` for each exercise (validated
 against ``grader/schemas/exercise.schema.json``), beside the statement ``README.md``, the stub
 the student edits, public tests ``test_*.py``, the sandbox ``harness.py``, an optional trusted
-test helper ``support.py`` and, in the instructor's copy only, ``hidden/test_*.py``. Reference
+test helper ``support.py`` and, in the instructor's copy only, ``hidden/test_*.py``, its optional
+``hidden/instructor.py`` (what a student must not see: mutants, hidden cases) and ``variants/``. Reference
 solutions live in ``solutions/<id>.py`` at the course root.
 """
 
@@ -40,6 +41,7 @@ class Exercise:
     default_seed: int
     limits: Limits
     folder: Path
+    stub: dict | None = None  # what the stub must get (``grade validate``): score, hint, message
 
     @property
     def number(self) -> int:
@@ -60,6 +62,11 @@ class Exercise:
     @property
     def support_path(self) -> Path:
         return self.folder / "support.py"
+
+    @property
+    def instructor_path(self) -> Path:
+        """The instructor-only part of the trusted support (mutants, hidden cases): optional."""
+        return self.folder / "hidden" / "instructor.py"
 
     @property
     def public_tests(self) -> list[Path]:
@@ -92,15 +99,20 @@ class Course:
 
 def find_course(start: Path | None = None) -> Course:
     """The course named by $GRADER_COURSE, or the nearest folder at or above ``start`` with exercises."""
+    return load_course(find_course_root(start))
+
+
+def find_course_root(start: Path | None = None) -> Path:
+    """The folder of the course ``find_course`` would load, without loading it."""
     if os.environ.get(COURSE_ENV):
         root = Path(os.environ[COURSE_ENV]).expanduser()
         if not (root / "exercises").is_dir():
             raise UsageProblem(f"${COURSE_ENV}={root} has no exercises/ folder")
-        return load_course(root)
+        return root
     here = (start or Path.cwd()).resolve()
     for folder in (here, *here.parents):
         if any((folder / "exercises").glob(f"*/{METADATA}")):
-            return load_course(folder)
+            return folder
     raise UsageProblem(
         f"no course found: no exercises/*/{METADATA} in {here} or above; "
         f"run inside a course repository, or pass --course DIR"
@@ -152,6 +164,7 @@ def load_exercise(folder: Path) -> Exercise:
         default_seed=data.get("seed", zlib.crc32(data["id"].encode()) % 2**31),
         limits=Limits(**data.get("limits", {})),
         folder=folder,
+        stub=data.get("stub"),
     )
 
 

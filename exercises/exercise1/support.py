@@ -10,12 +10,16 @@ import torch
 
 from grader.checks.compare import FLOAT32, compare
 from grader.checks.diagnose import NONFINITE_HINT
-from grader.checks.failures import fail
+from grader.checks.failures import fail, require_intact
 
 REPEAT_HINT = (
     "Your answers grow from one call to the next: the gradient accumulates in .grad of a tensor "
     "you reuse across calls. Create a fresh leaf tensor inside dydx on every call (or zero its "
     ".grad before backward())."
+)
+TENSOR_NOTE = (
+    "note: dydx returned a tensor where the statement asks for a Python float; it was accepted "
+    "(no points deducted), but return x.grad.item()"
 )
 VALUE_HINT = (
     "You returned f(x0), the value of the function, not its derivative. After y = f(x) and "
@@ -46,10 +50,13 @@ def check(student, harness, spec: dict, x0, repeats: int = 1) -> None:
     """Call the student's dydx on (f, x0) and fail with a diagnosis unless every answer is right."""
     result = student.call("dydx", f=spec, x0=x0, repeats=repeats)
     answers = result.get("answers") if isinstance(result, dict) else None
-    if not (isinstance(answers, list) and len(answers) == repeats and all(type(a) is float for a in answers)):
-        # The harness always sends `repeats` floats: anything else was forged by the child.
-        fail(f"dydx's answers did not come back intact from its sandbox ({repeats} expected)",
-             hint="Don't interfere with the grader's harness or its pipes; return your answer.")
+    kinds = result.get("kinds") if isinstance(result, dict) else None
+    # The harness always sends `repeats` floats and their kinds: anything else was forged by the child.
+    require_intact(isinstance(answers, list) and len(answers) == repeats
+                   and all(type(a) is float for a in answers) and isinstance(kinds, list),
+                   "dydx's answers", f" ({repeats} expected)")
+    if "tensor" in kinds:
+        student.flag(TENSOR_NOTE, brief=TENSOR_NOTE)
     r64, value = derivative(harness, spec, x0, torch.float64)
     r32, _ = derivative(harness, spec, x0, torch.float32)
     reference, reference32 = torch.tensor(r64, dtype=torch.float64), torch.tensor(r32)

@@ -3,7 +3,7 @@
 import torch
 
 
-def mlp_backward(x, t, params):
+def mlp_backward(x, t, params) -> dict:
     """The gradient of the mean squared error with respect to each parameter, without autograd.
 
     x: (N, D0) inputs; t: (N, D3) targets; params: a dict with W1 (H1, D0), b1 (H1,),

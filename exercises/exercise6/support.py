@@ -1,25 +1,29 @@
-"""exercise6's trusted test support: cases, references, known-bug mutants and the diagnosis.
+"""exercise6's trusted test support, the public part: cases, references, hints and the diagnosis.
 
-Runs in the grader's trusted process only. A case is drawn from the test's seeded generator; the
-reference is torch.autograd in float64 on exactly the values the student received, and a float32
+Runs in the grader's trusted process only. A student release ships it (the public checks need it),
+so it holds nothing the solution follows from: the known-bug mutants (a backprop by hand) and the
+hidden cases are in ``hidden/instructor.py``, which the checks pass in as ``instructor`` (None in
+a student's checkout: there a wrong answer gets the relation hints, not the mutants').
+
+A case is drawn from the test's seeded generator; the reference is torch.autograd in float64 on exactly the values the student received, and a float32
 run of the same measures how ill-conditioned the case is. Each parameter's gradient is its own
 check (one point per parameter per case); the student's function is called once per case and
-the answer is shared by that case's six checks.
+the answer is shared by that case's six checks (``student.call_once``); a case is drawn once per
+submission by the ``case`` fixture, and its references and mutants are kept on it.
 """
 
 from __future__ import annotations
 
-import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 
-from grader.checks.compare import compare_each, policy_for
 from grader.checks.diagnose import (
     NONFINITE_HINT, Diagnosis, Mutant, Relation, first_wrong, is_transpose, is_unsummed,
     matching_mutant, scalar_relation,
 )
-from grader.checks.failures import StudentCallFailed, fail
+from grader.checks.failures import require_intact
+from grader.checks.gradients import check_gradient
 
 PARAMETERS = ("W1", "b1", "W2", "b2", "W3", "b3")
 FROM_LOSS = ("b3", "W3", "b2", "W2", "b1", "W1")  # the order backprop reaches them
@@ -76,39 +80,37 @@ def relations(n: int, d_out: int) -> list[Relation]:
     ]
 
 
-# The catalogue's cases: (N, D0, H1, H2, D3), dtype, and how they are drawn. The hidden four need
-# N > 1 and D3 > 1 (at N = 1, D3 = 1 three different bugs give the right answer), and the last one
-# saturates its sigmoids, with a pre-activation below -90, where an unstable sigma' overflows.
-CASES = {
+# The public practice cases: (N, D0, H1, H2, D3) and dtype. The graded ones are in hidden/instructor.py.
+PUBLIC_CASES = {
     "public": dict(sizes=(4, 3, 5, 4, 2), dtype=torch.float64),
     "public_float32": dict(sizes=(3, 2, 3, 3, 2), dtype=torch.float32),
-    "small": dict(sizes=(5, 4, 3, 6, 2), dtype=torch.float64),
-    "float32": dict(sizes=(7, 3, 5, 4, 3), dtype=torch.float32),
-    "one_sample": dict(sizes=(1, 2, 4, 3, 1), dtype=torch.float64),
-    "saturated": dict(sizes=(16, 5, 8, 8, 2), dtype=torch.float32, weight_scale=4.0, saturate=True),
 }
 
 
-CACHED = 32  # cases (with their references and mutants) kept: a few submissions' worth
+def draw(rng: torch.Generator, name: str, specs: dict = PUBLIC_CASES) -> Case:
+    """The named case of ``specs`` drawn from ``rng`` (``case(name, support.draw, name)``)."""
+    spec = dict(specs[name])
+    case = draw_case(rng, *spec.pop("sizes"), **spec)
+    case.name = name
+    return case
 
 
-@functools.lru_cache(maxsize=CACHED)
-def case(seed: int, name: str) -> Case:
-    """The named case drawn from ``seed``, the case's own seed (the ``case_seed`` fixture's
-    ``case_seed(name)``): the same for each of the case's six checks."""
-    rng = torch.Generator().manual_seed(seed)
-    spec = dict(CASES[name])
-    return draw_case(rng, *spec.pop("sizes"), **spec)
-
-
-@dataclass(eq=False)  # hashed by identity: the references and mutants below are cached per case
+@dataclass(eq=False)
 class Case:
-    """One case's inputs, exactly as the student receives them."""
+    """One case's inputs, exactly as the student receives them; ``cache`` keeps what the trusted
+    side computes from them (references, mutants), for as long as the case lives: one submission."""
 
-    label: str
+    label: str  # what the student reads: sizes and dtype
     x: torch.Tensor
     t: torch.Tensor
     params: dict
+    name: str = ""  # the case's name: its seed stream and its call-once key
+    cache: dict = field(default_factory=dict, repr=False)
+
+    def memo(self, key, compute):
+        if key not in self.cache:
+            self.cache[key] = compute()
+        return self.cache[key]
 
     @property
     def dtype(self) -> torch.dtype:
@@ -163,9 +165,12 @@ def forward(x, params):
     return z1, a1, z2, a2, a2 @ params["W3"].T + params["b3"]
 
 
-@functools.lru_cache(maxsize=2 * CACHED)
 def reference(case: Case, dtype: torch.dtype = torch.float64) -> dict:
     """dL/d(each parameter) by torch.autograd, in ``dtype``, on the case's exact values."""
+    return case.memo(("reference", dtype), lambda: autograd_reference(case, dtype))
+
+
+def autograd_reference(case: Case, dtype: torch.dtype) -> dict:
     params = {k: v.detach().to(dtype).requires_grad_() for k, v in case.params.items()}
     with torch.enable_grad():
         y = forward(case.x.to(dtype), params)[-1]
@@ -174,56 +179,11 @@ def reference(case: Case, dtype: torch.dtype = torch.float64) -> dict:
     return dict(zip(PARAMETERS, grads))
 
 
-def backprop(case: Case, bugs: frozenset = frozenset(), dtype: torch.dtype = torch.float64) -> dict:
-    """The grader's own backprop by hand, with the named classic bugs switched on (mutants)."""
-    x, t = case.x.to(dtype), case.t.to(dtype)
-    params = {k: v.to(dtype) for k, v in case.params.items()}
-    z1, a1, z2, a2, y = forward(x, params)
-    n, d_out = y.shape
-
-    def sigma_prime(z, a, layer):
-        if "sigma_at_z" in bugs or f"sigma_at_z{layer}" in bugs:
-            return z * (1 - z)
-        if "unstable_sigma" in bugs:
-            return torch.exp(-z) / (1 + torch.exp(-z)) ** 2
-        return a * (1 - a)
-
-    def weight(dz, a_in):
-        return a_in.T @ dz if "transposed_dW" in bugs else dz.T @ a_in
-
-    def bias(dz):
-        return dz if "bias_not_summed" in bugs else dz.sum(0)
-
-    dy = 2 * (y - t) / (n * d_out)
-    da2 = dy @ params["W3"]
-    dz2 = da2 if "dz2_slip" in bugs else da2 * sigma_prime(z2, a2, 2)
-    dz1 = (dz2 @ params["W2"]) * sigma_prime(z1, a1, 1)
-    return {"W1": weight(dz1, x), "b1": bias(dz1), "W2": weight(dz2, a1), "b2": bias(dz2),
-            "W3": weight(dy, a2), "b3": bias(dy)}
-
-
-# Whole-network bugs first; the one-layer versions serve the diagnosis of a single tensor when
-# several bugs mix.
-MUTANTS = [
-    ("dz2_slip", DZ2_SLIP_HINT),
-    ("sigma_at_z", SIGMA_AT_Z_HINT),
-    ("bias_not_summed", BIAS_NOT_SUMMED_HINT),
-    ("transposed_dW", TRANSPOSED_HINT),
-    ("sigma_at_z2", SIGMA_AT_Z_HINT),
-    ("sigma_at_z1", SIGMA_AT_Z_HINT),
-]
-
-
-@functools.lru_cache(maxsize=CACHED)
-def mutants(case: Case) -> list[Mutant]:
-    return [Mutant(name, hint, backprop(case, frozenset({name})),
-                   backprop(case, frozenset({name}), torch.float32))
-            for name, hint in MUTANTS]
-
-
-# ---------------------------------------------------------------- the student's answer, once per case
-
-_answers: dict = {}  # case -> (submission, gradients, failure)
+def overflows(case: Case) -> bool:
+    """Does exp(-z) overflow to inf at some pre-activation, in the case's dtype? (There the
+    unstable sigma' exp(-z) / (1 + exp(-z))**2 is inf / inf = NaN.)"""
+    z1, _, z2, _, _ = forward(case.x, case.params)
+    return any(bool(torch.isinf(torch.exp(-z)).any()) for z in (z1, z2))
 
 
 def answer(student, case: Case) -> dict:
@@ -231,51 +191,23 @@ def answer(student, case: Case) -> dict:
 
     A call that fails fails every check of the case with the same explanation.
     """
-    cached = _answers.get(case)
-    if cached is None or cached[0] is not student.submission:
-        for old in [c for c, entry in _answers.items() if entry[0] is not student.submission]:
-            del _answers[old]  # each submission draws its own hidden cases: keep the current one's
-        try:
-            cached = (student.submission, student.call("gradients", function="mlp_backward", **case.args()), None)
-        except StudentCallFailed as failure:
-            cached = (student.submission, None, failure)
-        _answers[case] = cached  # one entry per case: the last submission graded on it
-    if cached[2] is not None:
-        raise cached[2]
-    got = cached[1]
-    if not (isinstance(got, dict) and set(got) <= set(PARAMETERS)
-            and all(isinstance(v, torch.Tensor) for v in got.values())):
-        fail("mlp_backward's gradients did not come back intact from its sandbox",
-             hint="Don't interfere with the grader's harness or its pipes; return your dict.")
+    got = student.call_once(case.name, "gradients", function="mlp_backward", **case.args())
+    require_intact(isinstance(got, dict) and set(got) <= set(PARAMETERS)
+                   and all(isinstance(v, torch.Tensor) for v in got.values()), "mlp_backward's gradients")
     return got
 
 
-def check(student, case: Case, parameter: str) -> None:
+def check(student, case: Case, parameter: str, instructor=None) -> None:
     """Fail unless the student's dL/d``parameter`` for ``case`` is right, with a diagnosis."""
-    got = answer(student, case)
-    right, right32 = reference(case), reference(case, torch.float32)
-    policy = policy_for(case.x, *got.values())
-    verdicts = compare_each(got, right, policy, right32)
-    verdict = verdicts[parameter]
-    if verdict.passed:
-        suspicious = [v.normwise_error for v in verdicts.values() if v.finite_differences]
-        if suspicious and parameter == PARAMETERS[0]:  # once per case
-            student.flag(f"{case.label}: the gradients look like finite differences (normwise "
-                         f"error up to {max(suspicious):.1e}; analytic gradients stay below 1e-14)",
-                         brief=f"{case.label}: the gradients look like finite differences")
-        return
-    diagnosis = diagnose(got, right, right32, verdicts, case, policy, parameter)
-    message = f"{case.label}: " + verdict.describe(f"dL/d{parameter}")
-    if verdict.reason in ("shape", "missing") and isinstance(got.get(parameter), torch.Tensor):
-        message += f" ({tuple(got[parameter].shape)}, expected {tuple(right[parameter].shape)})"
-    if diagnosis.first_wrong and diagnosis.first_wrong != parameter:
-        message += f"; the first wrong gradient walking back from the loss is dL/d{diagnosis.first_wrong}"
-    fail(message, hint=diagnosis.hint, **verdict.details(),
-         **({"bug": diagnosis.bug} if diagnosis.bug else {}))
+    def diagnosis(got, right, right32, verdicts, policy, name):
+        return diagnose(got, right, right32, verdicts, case, policy, name, instructor)
+
+    check_gradient(student, answer(student, case), reference(case), reference(case, torch.float32),
+                   parameter, case.label, [case.x], diagnosis, first=PARAMETERS[0])
 
 
 def diagnose(got: dict, right: dict, right32: dict, verdicts: dict, case: Case, policy,
-             parameter: str) -> Diagnosis:
+             parameter: str, instructor=None) -> Diagnosis:
     """Name the mistake behind a wrong dL/d``parameter``; never fires on a right answer.
 
     One bug that explains the whole answer (a mutant, a common scalar factor) is named as such.
@@ -284,12 +216,10 @@ def diagnose(got: dict, right: dict, right32: dict, verdicts: dict, case: Case, 
     """
     wrong = first_wrong(verdicts, list(FROM_LOSS))
     if any(v.reason == "nonfinite" for v in verdicts.values()):
-        unstable = backprop(case, frozenset({"unstable_sigma"}), case.dtype)
-        overflowed = any(not bool(torch.isfinite(v).all()) for v in unstable.values())
-        hint = UNSTABLE_SIGMA_HINT if overflowed and case.dtype == torch.float32 else NONFINITE_HINT
+        hint = UNSTABLE_SIGMA_HINT if case.dtype == torch.float32 and overflows(case) else NONFINITE_HINT
         return Diagnosis(hint, wrong, "unstable_sigma" if hint is UNSTABLE_SIGMA_HINT else None)
-    candidates = mutants(case)
-    whole = candidates[:4]
+    candidates = instructor.mutants(case) if instructor else []
+    whole = candidates[:instructor.WHOLE] if instructor else []
     mutant = matching_mutant(got, right, whole, policy)
     if mutant:
         return Diagnosis(mutant.hint, wrong, mutant.name)

@@ -35,6 +35,22 @@ class StudentCallFailed(CheckFailed):
         self.brief = brief or message
 
 
+TAMPER_HINT = (
+    "Don't interfere with the grader's harness, its hooks or its pipes; return what the "
+    "exercise asks for."
+)
+
+
+def require_intact(intact: bool, what: str, detail: str = "") -> None:
+    """Fail unless a harness's answer came back as the harness always sends it.
+
+    The harness runs beside the student's code, so an answer of the wrong structure was forged
+    in the child: ``what`` names it ("dydx's answers"), ``detail`` says what was wrong.
+    """
+    if not intact:
+        fail(f"{what} did not come back intact from its sandbox{detail}", hint=TAMPER_HINT)
+
+
 def fail(message: str, hint: str | None = None, points: int = 0, **details) -> None:
     """Fail the current check with a student-facing message, an optional hint, and the integer
     ``points`` of partial credit it still earns (e.g. one per verified training step)."""

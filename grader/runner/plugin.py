@@ -5,10 +5,19 @@ Exercise tests are ordinary pytest files. This plugin gives them their fixtures:
 - ``student``: the student's code behind the sandbox (``grader.runner.student.Student``);
 - ``rng``: a ``torch.Generator`` seeded for the test's own stream (its name);
 - ``case_seed``: ``case_seed(name)`` is the seed of a named case several checks share;
+- ``case``: ``case(name, draw, *args)`` is ``draw(generator, *args)`` with a generator seeded
+  for the named case, drawn once per submission and shared by the checks that name it;
+- ``points``: the test's own ``points`` marker (the only place its points are written);
 - ``harness``: the exercise's ``harness.py``, imported here too, to rebuild what the student got;
-- ``support``: the exercise's optional ``support.py`` (trusted references and diagnosis);
+- ``support``: the exercise's optional ``support.py`` (trusted references and diagnosis: the
+  part a student release ships);
+- ``instructor``: the exercise's optional ``hidden/instructor.py`` (mutants, hidden cases: never
+  in a student release), which sees ``support`` as a global; None where it is absent;
 
-and reads ``@pytest.mark.points(n)`` (required, an integer) from each test. Visibility comes from
+and reads ``@pytest.mark.points(n)`` (required, an integer) from each test. ``student.call_once``
+shares one sandboxed call between the checks of a case; its answers, like the drawn cases, live in
+the submission's ``ExerciseRun``. An exercise's code that raises ``grader.errors.CourseError``
+(``CourseBug``) ends the run as a broken course, never as the student's failed check. Visibility comes from
 where the file lives: tests under the exercise's ``hidden/`` folder are hidden. Seeds follow
 ``grader.seeds``: a hidden check's streams are keyed by the course secret when there is one.
 Running never prints: outcomes are collected into ``CheckResult`` objects for the report.
@@ -27,7 +36,7 @@ from pathlib import Path
 import pytest
 
 from grader.checks.failures import CheckFailed, StudentCallFailed
-from grader.errors import SandboxError
+from grader.errors import CourseError, SandboxError
 from grader.exercises import Exercise
 from grader.report.model import HIDDEN_FAILURE, CheckResult
 from grader.runner.student import Student
@@ -50,6 +59,8 @@ class ExerciseRun:
     results: list[CheckResult] = field(default_factory=list)
     layers_seen: dict | None = None  # layers every child of this exercise reported in force
     flags: list[str] = field(default_factory=list)  # for a reviewer, raised by the checks
+    answers: dict = field(default_factory=dict)  # student.call_once's answers, by case
+    cases: dict = field(default_factory=dict)  # the ``case`` fixture's draws, by (name, hidden)
 
     def note_layers(self, layers: dict) -> None:
         if self.layers_seen is None:
@@ -100,7 +111,7 @@ class GraderPlugin:
     @pytest.fixture
     def student(self, request) -> Student:
         run = self.run_for(request.node)
-        student = Student(run.submission, self.sandbox, run.exercise.limits)
+        student = Student(run.submission, self.sandbox, run.exercise.limits, answers=run.answers)
         request.node.grader_student = student
         return student
 
@@ -117,6 +128,27 @@ class GraderPlugin:
         return torch.Generator().manual_seed(case_seed(request.node.name))
 
     @pytest.fixture
+    def case(self, request, case_seed):
+        """``case(name, draw, *args)``: the named case, drawn once per submission."""
+        import torch
+
+        run, hidden = self.run_for(request.node), is_hidden(request.node)
+
+        def get(name: str, draw, *args, **kwargs):
+            key = (name, hidden)
+            if key not in run.cases:
+                generator = torch.Generator().manual_seed(case_seed(name))
+                run.cases[key] = draw(generator, *args, **kwargs)
+            return run.cases[key]
+
+        return get
+
+    @pytest.fixture
+    def points(self, request) -> int:
+        """The check's points, as its marker says."""
+        return request.node.get_closest_marker("points").args[0]
+
+    @pytest.fixture
     def harness(self, request):
         return self.course_module(self.run_for(request.node).exercise.harness_path)
 
@@ -124,12 +156,23 @@ class GraderPlugin:
     def support(self, request):
         return self.course_module(self.run_for(request.node).exercise.support_path)
 
-    def course_module(self, path: Path):
-        """Import an exercise's own module (instructor code) once per run, by file path."""
+    @pytest.fixture
+    def instructor(self, request):
+        exercise = self.run_for(request.node).exercise
+        if not exercise.instructor_path.is_file():
+            return None
+        support = self.course_module(exercise.support_path)
+        return self.course_module(exercise.instructor_path, support=support)
+
+    def course_module(self, path: Path, **provided):
+        """Import an exercise's own module (instructor code) once per run, by file path;
+        ``provided`` names are its globals before it runs."""
         if path not in self._modules:
-            name = f"grader_course_{path.parent.name}_{path.stem}"
+            hidden = path.parent.name == "hidden"
+            name = f"grader_course_{(path.parent.parent if hidden else path.parent).name}_{'hidden_' * hidden}{path.stem}"
             spec = importlib.util.spec_from_file_location(name, path)
             module = importlib.util.module_from_spec(spec)
+            vars(module).update(provided)
             sys.modules[name] = module
             spec.loader.exec_module(module)
             self._modules[path] = module
@@ -163,6 +206,8 @@ class GraderPlugin:
             if report.failed or report.skipped:
                 if call.excinfo is not None and isinstance(call.excinfo.value, SandboxError):
                     self.sandbox_failure = str(call.excinfo.value)
+                if call.excinfo is not None and isinstance(call.excinfo.value, CourseError):
+                    self.problems.append(f"{item.nodeid}: {call.excinfo.value}")
                 describe_failure(result, call, report, hidden)
                 earned = partial_credit(call, points)
                 break

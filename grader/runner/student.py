@@ -24,6 +24,7 @@ class Student:
     limits: Limits
     outcomes: list[CallOutcome] = field(default_factory=list)
     flags: list[tuple[str, str | None]] = field(default_factory=list)  # (text, brief)
+    answers: dict = field(default_factory=dict)  # call_once's: shared by the submission's checks
 
     @property
     def exercise(self):
@@ -55,6 +56,20 @@ class Student:
         if outcome.ok:
             return outcome.value
         raise explain(outcome, function or self.exercise.functions[0], self.exercise.module_file, self.limits)
+
+    def call_once(self, key: str, entry: str, function: str | None = None, **args):
+        """``call``, made once per submission for each ``key`` (a case's name): the checks of
+        one case share its answer, or fail with the same explanation. The answers live as long as
+        the submission's run, so a batch does not accumulate them."""
+        if key not in self.answers:
+            try:
+                self.answers[key] = (self.call(entry, function, **args), None)
+            except StudentCallFailed as failure:
+                self.answers[key] = (None, failure)
+        value, failure = self.answers[key]
+        if failure is not None:
+            raise failure
+        return value
 
     def flag(self, text: str, brief: str | None = None) -> None:
         """Note something for a reviewer (e.g. "looks like finite differences"): no deduction.

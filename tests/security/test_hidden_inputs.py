@@ -282,7 +282,7 @@ def test_a_hidden_checks_flags_quote_nothing_the_answer_chose(course, tmp_path):
     """exercise6 flags answers that look like finite differences with the error measured; the
     error is the student's to choose (an answer off by a chosen amount carries a number out), so
     a hidden case's flag is its fixed brief."""
-    variants = SOLUTIONS.parent / "tests" / "exercises" / "variants" / "exercise6"
+    variants = SOLUTIONS.parent / "exercises" / "exercise6" / "variants"
     grader = Grader(course, "exercise6", tmp_path, secret=SECRET.encode())
     try:
         report = grader.file(variants / "finite_differences.py")

@@ -1,0 +1,30 @@
+# expect score: 0
+# expect hint: by hand
+# expect message: used autograd
+# expect flag: for review
+
+"""the engine's run_backward, reached through torch internals"""
+
+import torch
+
+
+def forward(x, params):
+    W1, b1, W2, b2, W3, b3 = (params[k] for k in ("W1", "b1", "W2", "b2", "W3", "b3"))
+    z1 = x @ W1.T + b1
+    a1 = torch.sigmoid(z1)
+    z2 = a1 @ W2.T + b2
+    a2 = torch.sigmoid(z2)
+    return z1, a1, z2, a2, a2 @ W3.T + b3
+
+
+def mlp_backward(x, t, params):
+    z1, a1, z2, a2, y = forward(x, params)
+    W2, W3 = params["W2"], params["W3"]
+    n, d = y.shape
+    from torch.autograd.variable import Variable
+    with torch.enable_grad():
+        leaves = {k: v.clone().requires_grad_() for k, v in params.items()}
+        loss = ((forward(x, leaves)[-1] - t) ** 2).mean()
+        grads = Variable._execution_engine.run_backward(
+            (loss,), (torch.ones_like(loss),), False, False, tuple(leaves.values()), False, False)
+    return dict(zip(leaves, grads))
