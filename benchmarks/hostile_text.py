@@ -28,7 +28,7 @@ protocol = sys.modules["grader.sandbox.protocol"]
 
 def dydx(f, x0):
     data = protocol.pack_frame(protocol.encode({{"stage": "result", "ok": False, "phase": "call",
-        "warnings": [], "error": {{"type": "NoneType", "message": {}, "traceback": "",
+        "warnings": [], "error": {{"type": "ValueError", "message": {}, "traceback": "",
         "where": {{"line": 1, "function": "dydx"}}, "harness": False}}}}))
     for fd in range(3, 256):
         try:
@@ -42,7 +42,7 @@ SUBMISSIONS = {
     "reference": SOLUTION.read_text(),
     "type name 'NoneType' * 16384 (128 KiB)": RAISES.format('raise type("NoneType" * 16384, (Exception,), {})("boom")'),
     "type name 'argument' * 16384 (128 KiB)": RAISES.format('raise type("argument" * 16384, (Exception,), {})("boom")'),
-    "forged message 'argument must be ' * 61680 (1 MiB)": FORGER.format('"argument must be " * (MB // 17)'),
+    "forged message 'argument ' * 116508 (1 MiB)": FORGER.format('"argument " * (MB // 9)'),
     "lone surrogate in the message": RAISES.format('raise ValueError("bad \\ud800 value")'),
 }
 

@@ -24,8 +24,7 @@ from grader import __version__
 from grader.checks.scan import scan_for_autograd
 from grader.errors import CourseError, GraderError, IsolationTooWeak
 from grader.exercises import Course, Exercise, display
-from grader.report import model
-from grader.report.model import ExerciseReport
+from grader.report.model import ExerciseReport, to_json
 from grader.runner.plugin import ExerciseRun, GraderPlugin
 from grader.sandbox import clean
 from grader.sandbox.fallback import SubprocessSandbox
@@ -97,8 +96,7 @@ class GradingSession:
             if plugin.problems:
                 raise CourseError(plugin.problems[0])
             elapsed = (time.monotonic() - started) / max(len(runs), 1)
-            return [self.writable(run, lambda run=run: self.report(run, elapsed, plugin.sandbox_failure))
-                    for run in runs]
+            return [self.written_report(run, elapsed, plugin.sandbox_failure) for run in runs]
         except GraderError as error:
             kind = "course" if isinstance(error, CourseError) else "grader"
             return [self.failed_report(run, kind, str(error)) for run in runs]
@@ -113,15 +111,15 @@ class GradingSession:
                 raise CourseError(f"{display(run.exercise.harness_path)} does not import in the "
                                   f"sandbox: {errors[run.exercise.id]}")
 
-    def writable(self, run: ExerciseRun, build) -> ExerciseReport:
-        """The report ``build()`` makes, once it validates and serialises; else one that says why.
+    def written_report(self, run: ExerciseRun, elapsed: float, sandbox_failure: str | None) -> ExerciseReport:
+        """``report``'s report once it validates and serialises (``to_json``); else one that says why.
 
         A report that cannot be built or written is its submission's alone to lose: it becomes
         that submission's error report, and every other submission keeps its own.
         """
         try:
-            report = build()
-            model.to_json(report.to_dict())
+            report = self.report(run, elapsed, sandbox_failure)
+            to_json(report.to_dict())
             return report
         except CourseError as error:
             return self.failed_report(run, "course", str(error))

@@ -17,6 +17,7 @@ import time
 
 import pytest
 
+from grader.errors import ReportInvalid
 from grader.report import model
 
 from ..conftest import SOLUTIONS, run_cli
@@ -220,3 +221,31 @@ def test_a_bad_submission_costs_no_other_report(tmp_path, code):
             assert scores == [(0, 7, "graded"), (7, 7, "graded")]
         else:
             assert "Score: 0/7" in result.stdout and "Score: 7/7" in result.stdout
+
+
+def test_a_report_that_cannot_be_written_becomes_that_submissions_error_report(grader1, monkeypatch):
+    """Whatever slips past the cleaning, a report UTF-8 cannot encode is never written: it becomes
+    the submission's error report (exit 4 in the CLI, every other report still printed)."""
+    from grader.session import GradingSession
+
+    build = GradingSession.report
+
+    def unwritable(self, run, elapsed, sandbox_failure):
+        report = build(self, run, elapsed, sandbox_failure)
+        report.tests[0].message = "smuggled \ud800"
+        return report
+
+    monkeypatch.setattr(GradingSession, "report", unwritable)
+    report = grader1.file(SOLUTIONS / "exercise1.py")
+    assert report.status == "error" and report.error["kind"] == "grader"
+    assert report.error["message"].startswith("the report for this submission could not be written: "
+                                              "ReportInvalid: report holds a character UTF-8 cannot encode")
+    monkeypatch.undo()
+    assert_next_grades_normally(grader1)
+
+
+def test_json_reports_refuse_text_utf8_cannot_encode(grader1):
+    document = grader1.file(SOLUTIONS / "exercise1.py").to_dict()
+    document["tests"][0]["message"] = "smuggled \ud800"
+    with pytest.raises(ReportInvalid, match="a character UTF-8 cannot encode"):
+        model.to_json(document)
