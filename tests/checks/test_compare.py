@@ -46,7 +46,8 @@ def test_a_float32_reference_that_overflows_fails_closed_under_the_float32_polic
     for got in (t(0.0, 0.0), t(3e38, 1.0), r.float()):
         verdict = compare(got, r, FLOAT32, r32)
         assert not verdict.passed and verdict.reason == "unverifiable"
-        assert verdict.describe().endswith("NaN or Inf when computed in float32, so no answer can be checked against it")
+        assert verdict.describe().endswith(
+            "NaN or Inf when computed in float32, so no answer can be checked against it")
     assert compare(r, r, FLOAT64, r32).passed  # the float64 policy never reads r32
 
 
