@@ -1,7 +1,7 @@
 """exercise8 (train): the reference, the stub, every correct placement of zeroing, and a variant
 for every hint the catalogue lists. Scores are integer points per verified step: a case of E
-epochs is worth E points (one per verified step) plus E/4 for a complete run (every step right,
-the lr as given); the five cases add up to 100."""
+epochs is worth E points (one per verified step: the true gradient, at the lr given) plus E/4 for
+a complete run (every step verified); the five cases add up to 100."""
 
 from pathlib import Path
 
@@ -73,8 +73,8 @@ def test_stub_scores_low_not_zero_with_the_missing_zero_grad_hint(grader8):
         ("zero_grad_between_backward_and_step.py", 0, "zero_grad() is called between loss.backward() and optimizer.step()"),
         # the gradient is N x the true one; at N = 1 sum and mean agree, so that case passes
         ("reduction_sum.py", 20, "the number of samples times the true one"),
-        # every step is right but the lr is not the one given: 0.8 of each case
-        ("smaller_lr.py", 80, "learning rate is not the lr train was given"),
+        # every gradient is right but the lr is not the one given: a step at another lr is not verified
+        ("smaller_lr.py", 0, "learning rate is not the lr train was given"),
     ],
 )
 def test_each_bug_gets_its_hint(grader8, name, score, hint_words):
@@ -96,8 +96,9 @@ def test_hints_name_the_step(grader8):
 
 
 def test_lr_shrunk_on_top_of_the_stub_gets_both_hints(grader8):
+    """Step 1's gradient is right but taken at lr/10: no step verifies, both mistakes are named."""
     report = grader8.file(VARIANTS / "stub_with_smaller_lr.py")
-    assert report.score == 5
+    assert report.score == 0
     for test in report.tests:
         assert "sum of the gradients of steps 1-2" in test.hint and "not a smaller learning rate" in test.hint
 
