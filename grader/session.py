@@ -23,9 +23,9 @@ from grader import __version__
 from grader.checks.scan import scan_for_autograd
 from grader.errors import CourseError, GraderError, IsolationTooWeak
 from grader.exercises import Course, Exercise, display
-from grader.report.model import ExerciseReport
+from grader.report.model import ExerciseReport, to_json
 from grader.runner.plugin import ExerciseRun, GraderPlugin
-from grader.sandbox import isolation
+from grader.sandbox import clean, isolation
 from grader.sandbox.fallback import SubprocessSandbox
 from grader.sandbox.pool import Sandbox, Zygote
 from grader.seeds import Seeding, seeding
@@ -97,7 +97,7 @@ class GradingSession:
             run_pytest(files, Path(self._checks.name), plugin)
             if plugin.problems:
                 raise CourseError(plugin.problems[0])
-            return [self.report(run, plugin.sandbox_failure) for run in runs]
+            return [self.written_report(run, plugin.sandbox_failure) for run in runs]
         except GraderError as error:
             kind = "course" if isinstance(error, CourseError) else "grader"
             return [self.failed_report(run, kind, str(error)) for run in runs]
@@ -111,6 +111,22 @@ class GradingSession:
             if run.exercise.id in errors:
                 raise CourseError(f"{display(run.exercise.harness_path)} does not import in the "
                                   f"sandbox: {errors[run.exercise.id]}")
+
+    def written_report(self, run: ExerciseRun, sandbox_failure: str | None) -> ExerciseReport:
+        """``report``'s report once it validates and serialises (``to_json``); else one that says why.
+
+        A report that cannot be built or written is its submission's alone to lose: it becomes
+        that submission's error report, and every other submission keeps its own.
+        """
+        try:
+            report = self.report(run, sandbox_failure)
+            to_json(report.to_dict())
+            return report
+        except CourseError as error:
+            return self.failed_report(run, "course", str(error))
+        except Exception as error:  # noqa: BLE001 - whatever one report trips, the others are written
+            return self.failed_report(run, "grader", clean.text(
+                f"the report for this submission could not be written: {type(error).__name__}: {error}"))
 
     def failed_report(self, run: ExerciseRun, kind: str, message: str) -> ExerciseReport:
         """A schema-valid report for a submission that could not be graded at all."""

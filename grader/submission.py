@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.exercises import Exercise
+from grader.sandbox import clean
 
 MAX_FILE_BYTES = 1 << 20
 
@@ -22,6 +23,8 @@ class Submission:
 
     ``problem`` is a one-line, student-facing reason the files cannot be graded at all (missing,
     too large, not UTF-8, does not parse); every check then fails with it, and the report says so.
+    Both it and ``label`` may quote what the student chose (a file name, a character the parser
+    refused): they are capped and cleaned like everything a child sends (``sandbox.clean``).
     """
 
     exercise: Exercise
@@ -33,11 +36,11 @@ class Submission:
 
 def load_submission(exercise: Exercise, paths: list[Path], label: str | None = None) -> Submission:
     """Read the student's files (in the order of ``exercise.student_files``) and parse them."""
-    submission = Submission(exercise=exercise, label=label or str(paths[0]))
+    submission = Submission(exercise=exercise, label=clean.text(label or str(paths[0])))
     for name, path in zip(exercise.student_files, paths, strict=True):
         problem = read_one(submission, name, path)
         if problem and submission.problem is None:
-            submission.problem = problem
+            submission.problem = clean.text(problem)
     return submission
 
 

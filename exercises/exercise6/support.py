@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import torch
 
+from grader.checks.compare import MAX_CONDITION
 from grader.checks.diagnose import (
     NONFINITE_HINT, Diagnosis, Mutant, Relation, first_wrong, is_transpose, is_unsummed,
     matching_mutant, scalar_relation,
@@ -27,7 +28,6 @@ from grader.checks.gradients import check_gradient
 
 PARAMETERS = ("W1", "b1", "W2", "b2", "W3", "b3")
 FROM_LOSS = ("b3", "W3", "b2", "W2", "b1", "W1")  # the order backprop reaches them
-MAX_CONDITION = 1e-3  # redraw a case whose float32 reference is further than this from float64
 SATURATED_PREACTIVATION = -95.0  # exp(-z) overflows float32 below about -88.7
 
 SIGMA_AT_Z_HINT = (

@@ -1,4 +1,4 @@
-"""exercise8's harness: build the model, watch every optimizer step, call the student's train.
+"""exercise8's harness: build the model, record every optimizer step, call the student's train.
 
 Runs in the sandbox child beside the student's module. A global optimizer step pre-hook records,
 at every ``step()`` of any optimizer the student makes, each tensor the optimizer holds (named

@@ -3,8 +3,9 @@
 Runs in the grader's trusted process only. The child's records (every optimizer step's
 parameters, gradients and lr), the losses and the final parameters are verified by
 ``grader.checks.records`` against ``torch.autograd`` in float64 on the very values recorded.
-A case is worth one point per epoch (a verified step) plus a quarter as many for a run that is
-complete: every step verified and the learning rate as given (the catalogue's 0.8 / 0.2 split).
+A case is worth one point per epoch (a verified step: the true gradient, applied at the learning
+rate given) plus a quarter as many for a run that is complete: every step verified (the
+catalogue's 0.8 / 0.2 split).
 """
 
 import torch
@@ -120,8 +121,9 @@ def diagnose(verification, case: dict) -> str | None:
     if not verification.steps:
         return NO_STEP_HINT
     hints = []
+    # A state reached through a step at another lr still shows its own gradient's mistake.
     wrong = next((s for s in verification.steps[: verification.epochs]
-                  if s.complete and s.reached and s.finite and not s.gradient_ok), None)
+                  if s.complete and s.finite and not s.gradient_ok), None)
     if wrong is not None:
         hint = gradient_hint(wrong, verification.steps, case)
         if hint:

@@ -7,6 +7,20 @@ float64 on exactly the inputs the student received, computed in the trusted proc
 where ``r32`` is the same reference computed in float32 (it measures how ill-conditioned the case
 is). The policy applied is the lower precision of the inputs the student got and the answer's
 dtype; a Python float counts as float32, since it may have been computed in float32.
+
+Only a finite reference is a tolerance's measure. The rules, in the order they apply:
+
+- a shape that differs (one element against one element aside) fails as ``shape``;
+- a reference with NaN or Inf anywhere fails as ``unverifiable``: there is nothing finite to be
+  within a tolerance of, and an answer is never excused an element (error never counts as zero);
+- an answer with NaN or Inf where the reference is finite fails as ``nonfinite``;
+- where the policy uses ``r32``, an ``r32`` with NaN or Inf anywhere fails as ``unverifiable``
+  too: the case lies beyond float32's range, so no float32 floor can be measured there;
+- the float32 term of the floor is capped: ``K * min(max|r32 - r|, MAX_CONDITION * max|r|)``.
+  A generated case whose ``max|r32 - r| / max|r|`` exceeds ``MAX_CONDITION`` is redrawn, so the cap
+  never binds on one; it binds only where the values were chosen by the student's code (e.g. the
+  parameters a training loop recorded), which earns no wider tolerance by being ill-conditioned;
+- otherwise the answer passes iff ``|g - r| <= rtol*|r| + floor`` for every element.
 """
 
 from __future__ import annotations
@@ -17,6 +31,7 @@ from dataclasses import dataclass
 import torch
 
 FINITE_DIFFERENCE_THRESHOLD = 1e-11
+MAX_CONDITION = 1e-3  # the widest max|r32 - r| / max|r| a case may have (generated ones are redrawn)
 
 
 @dataclass(frozen=True)
@@ -43,7 +58,7 @@ def policy_for(*values) -> Policy:
 
 @dataclass(frozen=True)
 class Comparison:
-    """The verdict on one tensor. ``reason``: ok, missing, shape, nonfinite, or value."""
+    """The verdict on one tensor. ``reason``: ok, missing, shape, unverifiable, nonfinite, or value."""
 
     passed: bool
     reason: str
@@ -69,6 +84,11 @@ class Comparison:
         if self.reason == "shape":
             return f"{what} has the wrong shape"
         at = f" at index {list(self.worst_index)}" if self.worst_index else ""
+        if self.reason == "unverifiable":
+            # A finite expected value: it is the float32 reference that is NaN or Inf there.
+            computed = " when computed in float32" if math.isfinite(self.expected_at_worst) else ""
+            return (f"{what} cannot be verified{at}: the correct value there is NaN or Inf{computed}, "
+                    f"so no answer can be checked against it")
         if self.reason == "nonfinite":
             return f"{what} contains NaN or Inf{at} where the correct value is finite"
         kind = "relative" if self.relative else "absolute"
@@ -92,18 +112,24 @@ def compare(got, reference: torch.Tensor, policy: Policy, reference32: torch.Ten
             return Comparison(False, "shape", math.inf, policy=policy.name)
     if r.numel() == 0:
         return Comparison(True, "ok", policy=policy.name)
+    unknown = first_nonfinite(r)
+    if unknown is not None:
+        return Comparison(False, "unverifiable", math.inf, False, unknown, g[unknown].item(), r[unknown].item(),
+                          policy.name)
     error = (g - r).abs()
     scale = r.abs().max().item()
-    bad_nonfinite = ~torch.isfinite(g) & torch.isfinite(r)
-    if bad_nonfinite.any():
-        index = unravel(int(bad_nonfinite.reshape(-1).nonzero()[0]), r.shape)
-        return Comparison(False, "nonfinite", math.inf, scale > 0, index,
-                          g[index].item(), r[index].item(), policy.name)
+    bad = first_nonfinite(g)
+    if bad is not None:
+        return Comparison(False, "nonfinite", math.inf, scale > 0, bad, g[bad].item(), r[bad].item(), policy.name)
     floor = policy.atol_rel * scale + policy.atol_abs
     if policy.k is not None and reference32 is not None:
-        floor = max(floor, policy.k * (reference32.detach().to(torch.float64) - r).abs().max().item())
+        r32 = reference32.detach().to(torch.float64).reshape(r.shape)
+        overflowed = first_nonfinite(r32)
+        if overflowed is not None:
+            return Comparison(False, "unverifiable", math.inf, scale > 0, overflowed, g[overflowed].item(),
+                              r[overflowed].item(), policy.name)
+        floor = max(floor, policy.k * min((r32 - r).abs().max().item(), MAX_CONDITION * scale))
     allowed = policy.rtol * r.abs() + floor
-    error = torch.where(torch.isfinite(error), error, torch.zeros_like(error))
     excess = error - allowed
     worst = unravel(int(excess.reshape(-1).argmax()), r.shape)
     passed = bool((excess <= 0).all())
@@ -136,6 +162,12 @@ def compare_each(got: dict, references: dict, policy: Policy,
         else:
             verdicts[name] = compare(value, reference, policy, (references32 or {}).get(name))
     return verdicts
+
+
+def first_nonfinite(t: torch.Tensor) -> tuple[int, ...] | None:
+    """The index of the first NaN or Inf in ``t``, or None when every element is finite."""
+    bad = ~torch.isfinite(t)
+    return unravel(int(bad.reshape(-1).nonzero()[0]), t.shape) if bad.any() else None
 
 
 def unravel(flat_index: int, shape) -> tuple[int, ...]:

@@ -4,7 +4,7 @@ The rules here serve every exercise; an exercise supplies only its own vocabular
 factors mean which mistake, its known-bug mutants, the order of its tensors from the loss back):
 
 - exception rules: an exception's "Type: message" matched against the autograd errors students
-  meet, and the warnings torch prints on the way;
+  meet (literal phrases, in time linear in a bounded text), and the warnings torch prints;
 - relations between a wrong tensor and the right one: a scalar factor (``scalar_relation``), the
   transpose, a batch dimension left unsummed;
 - known-bug mutants: the grader's own implementations of the classic bugs, evaluated by the
@@ -19,7 +19,6 @@ and what to change.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -30,30 +29,67 @@ if TYPE_CHECKING:  # torch is imported by the functions that need it: the except
 
 NOT_LEAF_WARNING = "grad attribute of a Tensor that is not a leaf Tensor"
 
-# (regex on "Type: message", hint). First match wins; keep the specific ones first.
-EXCEPTION_HINTS: list[tuple[re.Pattern, str]] = [
-    (re.compile(r"Only Tensors of floating point( and complex)? dtype can require gradients"),
+MAX_HINT_TEXT = 8192  # characters of "Type: message" the exception rules read (the child's are capped)
+
+
+@dataclass(frozen=True)
+class ExceptionRule:
+    """A hint for the "Type: message" texts that hold one of ``phrases`` on one line.
+
+    A phrase is literal pieces that must appear in that order on one line (``("a", "b")``: an
+    ``a``, then later on that line a ``b``); ``start``: the first piece begins the text. Matching
+    is plain substring search, leftmost first: linear in the text, whatever the text holds (no
+    regular expression, so nothing to backtrack).
+    """
+
+    phrases: tuple[tuple[str, ...], ...]
+    hint: str
+    start: bool = False
+
+    def matches(self, lines: list[str]) -> bool:
+        if self.start:
+            return any(lines[0].startswith(p[0]) and in_order(lines[0], p[1:], len(p[0])) for p in self.phrases)
+        return any(in_order(line, phrase) for line in lines for phrase in self.phrases)
+
+
+def in_order(line: str, pieces: tuple[str, ...], at: int = 0) -> bool:
+    """Do ``pieces`` occur in ``line`` in order, without overlapping, from ``at`` on?"""
+    for piece in pieces:
+        found = line.find(piece, at)
+        if found < 0:
+            return False
+        at = found + len(piece)
+    return True
+
+
+# First match wins; keep the specific ones first.
+EXCEPTION_HINTS: list[ExceptionRule] = [
+    ExceptionRule((("Only Tensors of floating point dtype can require gradients",),
+                   ("Only Tensors of floating point and complex dtype can require gradients",)),
      "Integer tensors cannot require gradients: torch.tensor(2, requires_grad=True) makes an "
      "int64 tensor. Convert the input to float first, e.g. torch.tensor(float(x0), requires_grad=True)."),
-    (re.compile(r"grad can be implicitly created only for (real )?scalar outputs"),
+    ExceptionRule((("grad can be implicitly created only for scalar outputs",),
+                   ("grad can be implicitly created only for real scalar outputs",)),
      "backward() without arguments only works on a scalar. For a non-scalar output y, pass the "
      "vector to multiply by: y.backward(gradient=v)."),
-    (re.compile(r"Trying to backward through the graph a second time"),
+    ExceptionRule((("Trying to backward through the graph a second time",),),
      "The graph is freed after the first backward(). To call backward twice through the same "
      "forward pass, pass retain_graph=True to the first call."),
-    (re.compile(r"a leaf Variable that requires grad is being used in an in-place operation"),
+    ExceptionRule((("a leaf Variable that requires grad is being used in an in-place operation",),),
      "An in-place update of a leaf tensor that requires grad is recorded by autograd and refused. "
      "Do the update inside `with torch.no_grad():`."),
-    (re.compile(r"element 0 of tensors does not require grad and does not have a grad_fn"),
+    ExceptionRule((("element 0 of tensors does not require grad and does not have a grad_fn",),),
      "backward() was called on a tensor with no graph behind it: the input needs "
      "requires_grad=True before the computation, and the computation must not run under "
      "torch.no_grad() or on detached values."),
-    (re.compile(r"^NotPlainData: returned None"),
+    ExceptionRule((("NotPlainData: returned None",),),
      "Your function returned None: check that every path ends in a return statement. If you "
      "returned a .grad, it is None when backward() never reached that tensor, or when the tensor "
-     "is not a leaf (.double(), .to() or an operation after requires_grad=True makes a new one)."),
-    (re.compile(r"NoneType.*(has no attribute|not supported|argument must be)|"
-                r"(must be|argument).*not 'NoneType'"),
+     "is not a leaf (.double(), .to() or an operation after requires_grad=True makes a new one).",
+     start=True),
+    ExceptionRule((("NoneType", "has no attribute"), ("NoneType", "not supported"),
+                   ("NoneType", "argument must be"), ("must be", "not 'NoneType'"),
+                   ("argument", "not 'NoneType'")),
      "A .grad you read was None. .grad is only filled for leaf tensors created with "
      "requires_grad=True, after backward(): calling .double(), .to() or any operation after "
      "requires_grad=True makes a new, non-leaf tensor whose .grad stays None."),
@@ -79,14 +115,14 @@ NOT_LEAF_HINT = (
 
 
 def hint_for_exception(error_type: str, message: str, warnings: list[str] = ()) -> str | None:
-    """The hint for an exception the student's code raised, or None when no rule applies."""
-    if any(NOT_LEAF_WARNING in w for w in warnings):
+    """The hint for an exception the student's code raised, or None when no rule applies.
+
+    The rules read at most ``MAX_HINT_TEXT`` characters of "Type: message" and of each warning.
+    """
+    if any(NOT_LEAF_WARNING in w[:MAX_HINT_TEXT] for w in warnings):
         return NOT_LEAF_HINT
-    text = f"{error_type}: {message}"
-    for pattern, hint in EXCEPTION_HINTS:
-        if pattern.search(text):
-            return hint
-    return None
+    lines = f"{error_type}: {message}"[:MAX_HINT_TEXT].split("\n")
+    return next((rule.hint for rule in EXCEPTION_HINTS if rule.matches(lines)), None)
 
 
 SNAP_TOLERANCE = 0.05  # a measured factor k snaps to a candidate c when |k - c| <= 5% of |c|

@@ -13,9 +13,13 @@ with a message for the report), then verifies them in the trusted process (``ver
 - each recorded gradient is the true one at its recorded state, and each returned loss the true
   loss there (the exercise's reference: ``torch.autograd`` in float64, under the tolerance policy).
 
-A step counts as *verified* only if its state follows from the sent parameters through verified
-updates, its gradient is the true one, its update was really applied and its loss agrees. Hooks
-removed, a patched ``step``, invented gradients or a made-up loss curve verify nothing.
+A step counts as *verified* only if its state follows from the sent parameters through updates
+really applied with the learning rate given, its gradient is the true one, its update was really
+applied, every parameter's learning rate is the one given (``LR_RTOL``: every param group's) and
+its loss agrees. A state where the reference is NaN or Inf, in float64 or in float32, cannot be
+verified: the parameters are the student's to choose, and a reference that overflows measures no
+tolerance (``grader.checks.compare``). Hooks removed, a patched ``step``, invented gradients, a
+made-up loss curve, a learning rate per parameter or a scheduler verify nothing.
 
 Pure functions over values: no sandbox, no I/O.
 """
@@ -135,8 +139,8 @@ class StepCheck:
 
     index: int
     complete: bool  # the optimizer held exactly the model's parameters
-    finite: bool  # the recorded state, and the true gradient there, are finite
-    reached: bool  # the state follows from the sent parameters through verified updates
+    finite: bool  # the recorded state, and the reference there (float64 and float32), are finite
+    reached: bool  # the state follows from the sent parameters through updates applied at the given lr
     applied: bool  # the next state (or the final parameters) is p - lr * g of this record
     lr_ok: bool  # every parameter's lr is the one the trusted side sent
     recorded: dict[str, torch.Tensor | None] = field(default_factory=dict)  # the gradients recorded
@@ -155,7 +159,7 @@ class StepCheck:
 
     @property
     def verified(self) -> bool:
-        return self.reached and self.applied and self.gradient_ok and self.loss_ok
+        return self.reached and self.applied and self.lr_ok and self.gradient_ok and self.loss_ok
 
 
 @dataclass
@@ -177,7 +181,7 @@ class Verification:
 
     @property
     def complete(self) -> bool:
-        """Every step verified, one per epoch, one loss per epoch, and the lr as given."""
+        """Every step verified, one per epoch, one loss per epoch, and the lr as given throughout."""
         return (self.verified_steps == self.epochs == self.step_count == self.loss_count
                 and self.lr_unchanged)
 
@@ -214,7 +218,7 @@ def verify_sgd(training: Training, sent: dict[str, torch.Tensor], lr: float, epo
         if check.finite:
             judge(check, state, training.losses, reference, input_dtype)
         checks.append(check)
-        reached = reached and check.applied
+        reached = reached and check.applied and check.lr_ok
     return Verification(epochs, lr, training.step_count, len(training.losses), checks)
 
 
@@ -246,12 +250,16 @@ def follows(previous: torch.Tensor, grad: torch.Tensor | None, lr: float, after)
 
 def judge(check: StepCheck, state: dict[str, Entry], losses: tuple[float, ...], reference: Reference,
           input_dtype: torch.dtype) -> None:
-    """Compare the step's gradients and loss with the reference at its recorded state."""
+    """Compare the step's gradients and loss with the reference at its recorded state.
+
+    A state where the reference (loss or gradient, float64 or float32) is NaN or Inf is not finite:
+    nothing there can be verified.
+    """
     values = {name: entry.value for name, entry in state.items()}
     loss64, grads64 = reference(values, torch.float64)
     loss32, grads32 = reference(values, torch.float32)
-    if not (math.isfinite(loss64.item()) and all(bool(torch.isfinite(g).all()) for g in grads64.values())):
-        check.finite = False  # a state so far off that even the reference overflows
+    if not all(bool(torch.isfinite(t).all()) for t in (loss64, loss32, *grads64.values(), *grads32.values())):
+        check.finite = False  # a state so far off that the reference overflows
         return
     for name, entry in state.items():
         check.truth[name] = (grads64[name], grads32[name])
@@ -278,7 +286,7 @@ def describe(verification: Verification, order: list[str]) -> str | None:
                 f"step(), once per epoch ({epochs} epochs)")
     bad = verification.first_unverified()
     if bad is not None:
-        return f"step {bad.index + 1} of {epochs}: {why(bad, order)}"
+        return f"step {bad.index + 1} of {epochs}: {why(bad, order, verification.lr)}"
     if len(verification.steps) < epochs:
         return (f"only {len(verification.steps)} optimizer steps were recorded for epochs={epochs}: "
                 f"train must take one step per epoch")
@@ -294,7 +302,7 @@ def describe(verification: Verification, order: list[str]) -> str | None:
     return None
 
 
-def why(step: StepCheck, order: list[str]) -> str:
+def why(step: StepCheck, order: list[str], lr: float) -> str:
     """Why one step is not verified, the earliest reason first."""
     if not step.complete:
         return ("the optimizer did not hold exactly the model's parameters: build it from "
@@ -302,13 +310,16 @@ def why(step: StepCheck, order: list[str]) -> str:
     if not step.reached:
         return "the parameters were not the model's initial ones: train must start from the model it was given"
     if not step.finite:
-        return "the parameters are NaN or Inf: the training diverged"
+        return ("the parameters are NaN or Inf, or so large that the loss overflows there: the training "
+                "diverged, and a step there cannot be verified")
     for name in order:
         comparison = step.gradients.get(name)
         if comparison is None:
             return f"{name}.grad was None when the optimizer stepped"
         if not comparison.passed:
             return comparison.describe(f"the gradient of {name}")
+    if not step.lr_ok:
+        return f"the optimizer's learning rate is not the lr={lr:g} train was given"
     if not step.applied:
         return ("the parameters after this step are not p - lr * p.grad for the gradient and lr the "
                 "optimizer held: update them with the optimizer's step() and nothing else")

@@ -86,9 +86,15 @@ def finite(value):
 
 
 def to_json(document: dict, indent: int | None = 2) -> str:
-    """Validate a report or bundle document and serialise it (never with NaN or Infinity)."""
+    """Validate a report or bundle document and serialise it (never with NaN or Infinity), as text
+    that UTF-8 can encode (``ReportInvalid`` otherwise: a lone surrogate cannot be written)."""
     validate(document)
-    return json.dumps(document, indent=indent, allow_nan=False, ensure_ascii=False)
+    text = json.dumps(document, indent=indent, allow_nan=False, ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise ReportInvalid(f"report holds a character UTF-8 cannot encode, at offset {error.start}") from None
+    return text
 
 
 def validate(document: dict) -> None:

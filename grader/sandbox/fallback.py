@@ -19,7 +19,7 @@ import threading
 import time
 from pathlib import Path
 
-from grader.sandbox import cleanup, protocol
+from grader.sandbox import clean, cleanup, protocol
 from grader.sandbox.outcome import CallOutcome, Limits, describe_exit, interpret
 from grader.sandbox.pool import clean_environment
 
@@ -99,7 +99,7 @@ class SubprocessSandbox:
         outcome.exit = {"signal": -code} if code < 0 else {"code": code}
         if outcome.status == "crashed":
             outcome.detail = describe_exit(outcome.exit, limits) + outcome.detail
-        outcome.stderr = output.decode(errors="replace")
+        outcome.stderr = clean.output(output)
         outcome.output_truncated = truncated[0]
         outcome.duration = time.monotonic() - started
         return outcome

@@ -1,7 +1,8 @@
 """What happened to one call in a sandboxed child, as the trusted side records it.
 
 ``Limits`` says what a child may use; ``CallOutcome`` is what came of the call; ``interpret``
-turns the frames a child wrote into an outcome, failing closed on anything off the protocol.
+turns the frames a child wrote into an outcome, failing closed on anything off the protocol, and
+caps and cleans every string in it (``clean``): nothing the child wrote reaches a check unbounded.
 Shared by the zygote (``pool``) and the no-fork fallback (``fallback``).
 """
 
@@ -9,6 +10,8 @@ from __future__ import annotations
 
 import signal
 from dataclasses import dataclass, field
+
+from grader.sandbox import clean
 
 
 @dataclass(frozen=True)
@@ -61,7 +64,10 @@ class CallOutcome:
 
 
 def interpret(messages: list, pending: bool, failure) -> CallOutcome:
-    """Turn the child's frames into an outcome; anything off the protocol fails closed."""
+    """Turn the child's frames into an outcome; anything off the protocol fails closed.
+
+    The outcome's layers, value, warnings and error are capped and cleaned (``clean``).
+    """
     if failure is not None:  # a child cut short still ran with the layers it reported
         return CallOutcome(status=failure[0], detail=failure[1], layers=ready_layers(messages))
     if pending:
@@ -69,7 +75,7 @@ def interpret(messages: list, pending: bool, failure) -> CallOutcome:
     stages = [m.get("stage") if isinstance(m, dict) else None for m in messages]
     if stages[:1] != ["ready"]:
         return CallOutcome(status="crashed", detail="" if not stages else "; it wrote an unexpected message")
-    layers = messages[0].get("layers") if isinstance(messages[0].get("layers"), dict) else {}
+    layers = ready_layers(messages)
     if stages == ["ready"]:
         return CallOutcome(status="crashed", layers=layers, detail=" before returning a result")
     if stages != ["ready", "result"]:
@@ -78,10 +84,11 @@ def interpret(messages: list, pending: bool, failure) -> CallOutcome:
     warnings = result.get("warnings")
     if not (isinstance(warnings, list) and all(isinstance(w, str) for w in warnings)):
         return CallOutcome(status="protocol", layers=layers, detail="its result message is malformed")
+    warnings = clean.warnings(warnings)
     if result.get("ok") is True and set(result) == {"stage", "ok", "value", "warnings"}:
-        return CallOutcome(status="ok", value=result["value"], layers=layers, warnings=warnings)
+        return CallOutcome(status="ok", value=clean.value(result["value"]), layers=layers, warnings=warnings)
     if result.get("ok") is False and valid_error(result.get("error")) and result.get("phase") in PHASES:
-        return CallOutcome(status="raised", phase=result["phase"], error=result["error"],
+        return CallOutcome(status="raised", phase=result["phase"], error=clean.error(result["error"]),
                            layers=layers, warnings=warnings)
     return CallOutcome(status="protocol", layers=layers, detail="its result message is malformed")
 
@@ -89,7 +96,7 @@ def interpret(messages: list, pending: bool, failure) -> CallOutcome:
 def ready_layers(messages: list) -> dict:
     first = messages[0] if messages else None
     if isinstance(first, dict) and first.get("stage") == "ready" and isinstance(first.get("layers"), dict):
-        return first["layers"]
+        return clean.value(first["layers"])
     return {}
 
 

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Protocol
 
 from grader.errors import SandboxError
-from grader.sandbox import bwrap, cleanup, isolation, layers, policy, protocol
+from grader.sandbox import bwrap, clean, cleanup, isolation, layers, policy, protocol
 from grader.sandbox.outcome import CallOutcome, Limits, describe_exit, interpret
 
 MAX_CONTROL_BYTES = 1 << 20
@@ -368,8 +368,8 @@ def supervise(pid: int, fds: list[int], limits: Limits, started: float) -> CallO
     if failure is not None:
         kill_group(pid)
     outcome = interpret(messages, frames.pending, failure)
-    outcome.stdout = captured[out_fd].decode(errors="replace")
-    outcome.stderr = captured[err_fd].decode(errors="replace")
+    outcome.stdout = clean.output(captured[out_fd])
+    outcome.stderr = clean.output(captured[err_fd])
     outcome.output_truncated = truncated
     return outcome
 

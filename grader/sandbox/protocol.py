@@ -40,6 +40,7 @@ TENSOR_DTYPES = {
     "bool": 1,
 }
 MAX_DEPTH = 32
+MAX_HEAD_BYTES = 1 << 22  # the JSON structure; tensors and bytes travel beside it, in buffers
 MAX_INT_BITS = 4096  # about 1,233 decimal digits: far below Python's conversion limit
 MAX_ELEMENTS = 1 << 40
 MAX_DIMS = 16
@@ -133,6 +134,8 @@ def encode(value) -> bytes:
     buffers: list[bytes] = []
     tree = _to_tree(value, buffers, 0)
     head = json.dumps({"v": tree, "b": [len(b) for b in buffers]}, allow_nan=False).encode()
+    if len(head) > MAX_HEAD_BYTES:
+        raise ProtocolError(f"value's structure takes {len(head)} bytes, over the limit of {MAX_HEAD_BYTES}")
     return struct.pack(">Q", len(head)) + head + b"".join(buffers)
 
 
@@ -157,6 +160,8 @@ def _decode(body: bytes, max_bytes: int | None):
     (head_len,) = struct.unpack(">Q", body[:8])
     if head_len > len(body) - 8:
         raise ProtocolError("truncated message head")
+    if head_len > MAX_HEAD_BYTES:
+        raise ProtocolError(f"message head of {head_len} bytes is over its limit of {MAX_HEAD_BYTES}")
     try:
         head = json.loads(body[8 : 8 + head_len], parse_constant=_refuse_constant)
     except (ValueError, RecursionError) as exc:

@@ -100,11 +100,35 @@ def test_momentum_breaks_the_chain_after_the_first_step():
     assert not result.steps[1].applied and not result.steps[2].reached
 
 
-def test_a_different_lr_verifies_the_steps_but_is_not_complete():
+def test_a_step_at_another_lr_is_not_verified():
     raw, case = run(lr=LR / 2)
     result = verify(raw, case)
-    assert result.verified_steps == EPOCHS and not result.lr_unchanged and not result.complete
-    assert "learning rate is not the lr=0.2" in describe(result, list(SHAPES))
+    assert all(s.gradient_ok and s.applied for s in result.steps)
+    assert result.verified_steps == 0 and not result.lr_unchanged and not result.complete
+    assert describe(result, list(SHAPES)).startswith("step 1 of 6: the optimizer's learning rate is not the lr=0.2")
+
+
+def test_the_steps_before_an_lr_change_verify_and_none_after():
+    raw, case = run()
+    for record in raw["records"][3:]:
+        record[1]["lr"] = LR * 1.01  # the bias's param group only
+    result = verify(raw, case)
+    assert [s.verified for s in result.steps] == [True] * 3 + [False] * 3
+    assert not result.steps[4].reached  # reached through a step at another lr
+
+
+def test_a_state_where_the_float32_reference_overflows_cannot_be_verified():
+    """Zero gradients at ~3e38, where the float32 loss and gradients are inf: nothing verifies,
+    whatever the gradients and losses recorded there."""
+    x, y, _ = data()
+    far = {"weight": torch.tensor([[3e38]]), "bias": torch.tensor([-3e38])}
+    zero = {name: torch.zeros_like(value) for name, value in far.items()}
+    record = [{"name": name, "value": far[name], "grad": zero[name], "lr": LR} for name in SHAPES]
+    raw = {"records": [record] * EPOCHS, "steps": EPOCHS, "losses": [0.0] * EPOCHS, "final": far}
+    result = verify(raw, (x, y, far))
+    assert result.steps[0].reached and result.steps[0].applied and result.steps[0].lr_ok
+    assert result.verified_steps == 0 and not any(s.finite for s in result.steps)
+    assert "so large that the loss overflows" in describe(result, list(SHAPES))
 
 
 def test_no_records_verify_nothing():

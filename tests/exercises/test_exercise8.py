@@ -1,8 +1,8 @@
 """exercise8 (train): per-check points, where hints point, hidden checks.
 
 Scores are integer points per verified step: a case of E epochs is worth E points (one per
-verified step) plus E/4 for a complete run (every step right, the lr as given); the five cases
-add up to 100.
+verified step: the true gradient, at the lr given) plus E/4 for a complete run (every step
+verified); the five cases add up to 100.
 
 The reference on three seeds, the stub's score and every variant's score, hint and message are
 checked by ``tests/test_course.py``; here: per-check points, where hints point, hidden checks."""

@@ -1,4 +1,4 @@
-# expect score: 80
+# expect score: 0
 # expect hint: learning rate is not the lr train was given
 
 import torch

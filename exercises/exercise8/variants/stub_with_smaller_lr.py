@@ -1,4 +1,4 @@
-# expect score: 5
+# expect score: 0
 # expect hint: sum of the gradients of steps 1-2
 # expect hint: not a smaller learning rate
 
