@@ -76,3 +76,16 @@ def test_broken_metadata_is_a_failed_row(tmp_path):
     rows, _ = validate.run(tmp_path)
     assert [(r.check, r.ok) for r in rows] == [("metadata", False)]
     assert "points" in rows[0].detail
+
+
+def test_a_course_bug_found_while_checking_is_exit_3(tmp_path):
+    """exercise8's check refuses a case declared with points it is not worth: a broken course."""
+    shutil.copytree(REPO / "exercises" / "exercise8", tmp_path / "exercises" / "exercise8")
+    folder = tmp_path / "exercises" / "exercise8"
+    public = folder / "test_exercise8_public.py"
+    public.write_text(public.read_text().replace("@pytest.mark.points(15)", "@pytest.mark.points(14)"))
+    metadata = folder / "exercise.json"
+    metadata.write_text(metadata.read_text().replace('"points": 100', '"points": 99'))
+    result = run_cli("exercise8", str(REPO / "solutions" / "exercise8.py"), "--course", str(tmp_path), timeout=300)
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert "worth 15 points, not 14" in result.stderr

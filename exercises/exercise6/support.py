@@ -19,10 +19,7 @@ from dataclasses import dataclass, field
 import torch
 
 from grader.checks.compare import MAX_CONDITION
-from grader.checks.diagnose import (
-    NONFINITE_HINT, Diagnosis, Mutant, Relation, first_wrong, is_transpose, is_unsummed,
-    matching_mutant, scalar_relation,
-)
+from grader.checks.diagnose import NONFINITE_HINT, Relation, Vocabulary, diagnose_gradients
 from grader.checks.failures import require_intact
 from grader.checks.gradients import check_gradient
 
@@ -56,6 +53,20 @@ UNSTABLE_SIGMA_HINT = (
     "inf / inf = NaN. Compute sigma'(z) from the activation instead: a = torch.sigmoid(z) is "
     "stable, and sigma'(z) = a * (1 - a)."
 )
+SIGMA_OF_A_HINT = (
+    "sigma'(z) is a * (1 - a) where a = sigmoid(z) is the layer's output: you applied the sigmoid "
+    "again, sigmoid(a) * (1 - sigmoid(a)), to an activation that is already sigmoid(z). Use the "
+    "activation as it is: dL/dz = dL/da * a * (1 - a)."
+)
+SIGMA_MISSING1_HINT = (
+    "Your dL/dz1 is dL/dz2 @ W2, which is dL/da1, the gradient with respect to the first layer's "
+    "output: the derivative of its sigmoid is missing. dL/dz1 = (dL/dz2 @ W2) * a1 * (1 - a1)."
+)
+CHAIN_RULE_HINT = (
+    "Check this gradient against the chain rule, from the loss down: dL/dy = 2 (y - t) / "
+    "(N * D3), dL/dW = dL/dz.T @ a_in, dL/db = dL/dz.sum(0), dL/da_in = dL/dz @ W, "
+    "dL/dz = dL/da * a * (1 - a)."
+)
 SIGN_HINT = (
     "Every gradient has the opposite sign: L = mean((y - t)**2), so dL/dy = 2 * (y - t) / (N * D3), "
     "not 2 * (t - y) / (N * D3). Return the gradient itself, not the descent direction."
@@ -77,13 +88,19 @@ def relations(n: int, d_out: int) -> list[Relation]:
                  "2 * (y - t); the factor 2 is missing."),
         Relation(2.0, "Every gradient is twice the right one: the factor 2 from the square is "
                  "applied twice."),
+        Relation(d_out / 2, "Every gradient is D3 / 2 times the right one: you used the 1/2 "
+                 "convention (L = sum of (y - t)**2 / (2N), so dL/dy = (y - t) / N), averaged over N "
+                 "only. This loss is the mean over all N * D3 entries: dL/dy = 2 * (y - t) / (N * D3)."),
+        Relation(n * d_out / 2, "Every gradient is N * D3 / 2 times the right one: you used the 1/2 "
+                 "convention on the sum (dL/dy = y - t). This loss is the mean over all N * D3 "
+                 "entries: dL/dy = 2 * (y - t) / (N * D3)."),
     ]
 
 
 # The public practice cases: (N, D0, H1, H2, D3) and dtype. The graded ones are in hidden/instructor.py.
 PUBLIC_CASES = {
-    "public": dict(sizes=(4, 3, 5, 4, 2), dtype=torch.float64),
-    "public_float32": dict(sizes=(3, 2, 3, 3, 2), dtype=torch.float32),
+    "public": dict(sizes=(4, 3, 5, 4, 3), dtype=torch.float64),
+    "public_float32": dict(sizes=(3, 2, 3, 4, 5), dtype=torch.float32),
 }
 
 
@@ -200,57 +217,19 @@ def answer(student, case: Case) -> dict:
 def check(student, case: Case, parameter: str, instructor=None) -> None:
     """Fail unless the student's dL/d``parameter`` for ``case`` is right, with a diagnosis."""
     def diagnosis(got, right, right32, verdicts, policy, name):
-        return diagnose(got, right, right32, verdicts, case, policy, name, instructor)
+        return diagnose_gradients(got, right, right32, verdicts, policy, name, vocabulary(case, instructor))
 
     check_gradient(student, answer(student, case), reference(case), reference(case, torch.float32),
                    parameter, case.label, [case.x], diagnosis, first=PARAMETERS[0])
 
 
-def diagnose(got: dict, right: dict, right32: dict, verdicts: dict, case: Case, policy,
-             parameter: str, instructor=None) -> Diagnosis:
-    """Name the mistake behind a wrong dL/d``parameter``; never fires on a right answer.
-
-    One bug that explains the whole answer (a mutant, a common scalar factor) is named as such.
-    Otherwise several bugs mix: the tensor itself is diagnosed, and the message names the first
-    wrong gradient walking back from the loss.
-    """
-    wrong = first_wrong(verdicts, list(FROM_LOSS))
-    if any(v.reason == "nonfinite" for v in verdicts.values()):
-        hint = UNSTABLE_SIGMA_HINT if case.dtype == torch.float32 and overflows(case) else NONFINITE_HINT
-        return Diagnosis(hint, wrong, "unstable_sigma" if hint is UNSTABLE_SIGMA_HINT else None)
-    candidates = instructor.mutants(case) if instructor else []
-    whole = candidates[:instructor.WHOLE] if instructor else []
-    mutant = matching_mutant(got, right, whole, policy)
-    if mutant:
-        return Diagnosis(mutant.hint, wrong, mutant.name)
+def vocabulary(case: Case, instructor=None) -> Vocabulary:
+    """What the shared diagnosis needs to know of this exercise, on this case."""
     n, d_out = case.t.shape
-    if set(got) == set(PARAMETERS):
-        relation = scalar_relation([got[k] for k in PARAMETERS], [right[k] for k in PARAMETERS],
-                                   policy, [right32[k] for k in PARAMETERS], relations(n, d_out))
-        if relation:
-            return Diagnosis(relation.hint, wrong, f"factor {relation.factor:g}")
-    hint, bug = tensor_hint(got, right, right32, candidates, parameter, policy, n, d_out)
-    if bug is None and wrong not in (None, parameter):
-        hint = (f"The first wrong gradient walking back from the loss is dL/d{wrong}: fix that one "
-                f"first, since a wrong gradient near the loss makes those below it wrong too. ") + hint
-    return Diagnosis(hint, wrong, bug)
-
-
-def tensor_hint(got, right, right32, candidates, name, policy, n, d_out) -> tuple[str, str | None]:
-    """A hint about one wrong tensor on its own, and the bug it shows (None: no known bug)."""
-    value = got.get(name)
-    if not isinstance(value, torch.Tensor):
-        return f"Your dict has no tensor under the key {name!r}: return all six gradients.", None
-    mutant = matching_mutant(got, right, candidates, policy, keys=[name])
-    if mutant:
-        return mutant.hint, mutant.name
-    if is_transpose(value, right[name], policy, right32[name]):
-        return TRANSPOSED_HINT, "transposed"
-    if is_unsummed(value, right[name], policy, right32[name]):
-        return BIAS_NOT_SUMMED_HINT, "unsummed"
-    relation = scalar_relation([value], [right[name]], policy, [right32[name]], relations(n, d_out))
-    if relation:
-        return relation.hint, f"factor {relation.factor:g}"
-    return ("Check this gradient against the chain rule, from the loss down: dL/dy = 2 (y - t) / "
-            "(N * D3), dL/dW = dL/dz.T @ a_in, dL/db = dL/dz.sum(0), dL/da_in = dL/dz @ W, "
-            "dL/dz = dL/da * a * (1 - a)."), None
+    unstable = case.dtype == torch.float32 and overflows(case)
+    return Vocabulary(
+        from_loss=list(FROM_LOSS), relations=relations(n, d_out), generic=CHAIN_RULE_HINT,
+        mutants=instructor.mutants(case) if instructor else [], whole=instructor.WHOLE if instructor else 0,
+        nonfinite=(UNSTABLE_SIGMA_HINT, "unstable_sigma") if unstable else (NONFINITE_HINT, None),
+        transposed=TRANSPOSED_HINT, unsummed=BIAS_NOT_SUMMED_HINT,
+    )

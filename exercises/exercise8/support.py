@@ -12,7 +12,8 @@ import torch
 
 from grader.checks.compare import compare, policy_for
 from grader.checks.diagnose import Relation, scalar_relation
-from grader.checks.failures import fail
+from grader.checks.failures import fail, require_intact
+from grader.errors import CourseBug
 from grader.checks.records import RecordsInvalid, describe, parse_training, verify_sgd
 
 PARAMETERS = {"weight": (1, 1), "bias": (1,)}
@@ -99,12 +100,12 @@ def check(student, case: dict, points: int) -> None:
     """Run the student's train on ``case``; fail with partial credit unless every step verifies."""
     epochs = case["epochs"]
     if points != points_for(epochs):
-        raise ValueError(f"course error: a case of {epochs} epochs is worth {points_for(epochs)} points, not {points}")
+        raise CourseBug(f"a case of {epochs} epochs is worth {points_for(epochs)} points, not {points}")
     raw = student.call("train", **case)
     try:
         training = parse_training(raw, PARAMETERS, epochs + EXTRA_RECORDS, epochs + EXTRA_RECORDS)
     except RecordsInvalid as error:
-        fail(f"train's training records did not come back intact from its sandbox: {error}", hint=TAMPER_HINT)
+        require_intact(False, "train's training records", f": {error}", hint=TAMPER_HINT)
     sent = {"weight": case["weight"], "bias": case["bias"]}
     verification = verify_sgd(training, sent, case["lr"], epochs, reference(case), case["x"].dtype)
     earned = verification.verified_steps + (points - epochs if verification.complete else 0)

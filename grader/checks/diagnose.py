@@ -10,7 +10,10 @@ factors mean which mistake, its known-bug mutants, the order of its tensors from
 - known-bug mutants: the grader's own implementations of the classic bugs, evaluated by the
   trusted process on the student's inputs; the first that matches the answer and differs from
   the right one names the bug;
-- localisation: the first wrong tensor walking back from the loss.
+- localisation: the first wrong tensor walking back from the loss;
+- the pipeline, ``diagnose_gradients``: the rules above in a fixed order over a dict of
+  gradients, configured by an exercise's ``Vocabulary`` (its tensors, factors, mutants, hints),
+  with every mutant also composed with every factor (real code rarely has one clean bug).
 
 Every rule requires the answer to be *close* to what the bug predicts, under the same tolerance
 policy as the grade, so no hint fires on a correct answer. Each hint says what is wrong, why,
@@ -114,16 +117,42 @@ NOT_LEAF_HINT = (
 )
 
 
-def hint_for_exception(error_type: str, message: str, warnings: list[str] = ()) -> str | None:
-    """The hint for an exception the student's code raised, or None when no rule applies.
+# Rules for exercises done by hand (``"forbidden": ["autograd"]``), where a shape error is the
+# student's own backprop multiplying the wrong factors. The hint is fixed text: an exception's
+# sizes are the hidden inputs' and must not be echoed by a hidden check.
+BY_HAND_HINTS: list[ExceptionRule] = [
+    ExceptionRule((("mat1 and mat2 shapes cannot be multiplied",), ("size mismatch, got input",),
+                   ("Expected size for first two dimensions of batch2 tensor",)),
+     "A matrix product's inner sizes disagree: A @ B sums over A's columns against B's rows, so "
+     "they must be the same units. In backprop by hand, dL/dW = dL/dz.T @ a_in sums over the N "
+     "samples ((out, N) @ (N, in)); dL/da_in = dL/dz @ W sums over the layer's output units "
+     "((N, out) @ (out, in)); and the forward z = a_in @ W.T sums over its input units. Write "
+     "each factor's shape next to it and transpose the one whose inner units are wrong."),
+]
+
+
+def hint_for_exception(error_type: str, message: str, warnings: list[str] = (),
+                       by_hand: bool = False) -> str | None:
+    """The hint for an exception the student's code raised, or None when no rule applies;
+    ``by_hand``: the exercise forbids autograd, and its own rules apply first.
 
     The rules read at most ``MAX_HINT_TEXT`` characters of "Type: message" and of each warning.
     """
     if any(NOT_LEAF_WARNING in w[:MAX_HINT_TEXT] for w in warnings):
         return NOT_LEAF_HINT
     lines = f"{error_type}: {message}"[:MAX_HINT_TEXT].split("\n")
-    return next((rule.hint for rule in EXCEPTION_HINTS if rule.matches(lines)), None)
+    rules = [*BY_HAND_HINTS, *EXCEPTION_HINTS] if by_hand else EXCEPTION_HINTS
+    return next((rule.hint for rule in rules if rule.matches(lines)), None)
 
+
+TRANSPOSED_HINT = (
+    "This gradient is the transpose of the right one: a gradient has its parameter's shape; "
+    "check which factor of the product comes first."
+)
+UNSUMMED_HINT = (
+    "This gradient has an extra leading (batch) dimension: a parameter shared by every sample "
+    "gets the sum of their gradients; sum over dimension 0."
+)
 
 SNAP_TOLERANCE = 0.05  # a measured factor k snaps to a candidate c when |k - c| <= 5% of |c|
 
@@ -231,3 +260,94 @@ def matching_mutant(got: dict, right: dict, mutants: list[Mutant], policy: Polic
 def first_wrong(verdicts: dict[str, Comparison], from_loss: list[str]) -> str | None:
     """The first tensor that failed, walking back from the loss in the order ``from_loss``."""
     return next((name for name in from_loss if not verdicts[name].passed), None)
+
+
+# ---------------------------------------------------------------- the pipeline an exercise configures
+
+
+@dataclass
+class Vocabulary:
+    """What an exercise tells the shared diagnosis of a dict of gradients.
+
+    ``from_loss``: its tensors in the order backprop reaches them; ``relations``: the scalar
+    factors that mean a mistake; ``generic``: the hint when no rule names the bug; ``mutants``:
+    its known bugs' answers on this case (empty in a student's checkout: mutants are
+    instructor-only); ``whole``: how many of the first mutants explain a whole answer (the rest
+    serve single tensors when bugs mix); ``nonfinite``: the (hint, bug) for NaN or Inf on this
+    case; ``transposed`` and ``unsummed``: the hints for those relations in its own terms.
+    """
+
+    from_loss: list[str]
+    relations: list[Relation]
+    generic: str
+    mutants: list[Mutant] = field(default_factory=list)
+    whole: int = 0
+    nonfinite: tuple[str, str | None] = (NONFINITE_HINT, None)
+    transposed: str = TRANSPOSED_HINT
+    unsummed: str = UNSUMMED_HINT
+
+
+def compose(mutants: list[Mutant], relations: list[Relation]) -> list[Mutant]:
+    """Each mutant scaled by each factor: real code rarely has one clean bug (a sigma' bug in a
+    network whose loss is also a sum, not a mean). The hint names both mistakes."""
+    return [Mutant(f"{m.name} x {r.factor:g}", f"{m.hint} Also: {r.hint}",
+                   {k: r.factor * v for k, v in m.values.items()},
+                   {k: r.factor * v for k, v in m.values32.items()})
+            for m in mutants for r in relations]
+
+
+def diagnose_gradients(got: dict, right: dict, right32: dict, verdicts: dict, policy: Policy,
+                       name: str, vocabulary: Vocabulary) -> Diagnosis:
+    """Name the mistake behind a wrong ``got[name]``; never fires on a right answer.
+
+    In order: NaN or Inf; one bug that explains the whole answer (a mutant, a scalar factor, a
+    mutant times a factor); else several bugs mix: the tensor itself is diagnosed (its mutants,
+    transpose, unsummed batch dimension, factor, mutant times factor), and the hint then names the
+    first wrong tensor walking back from the loss.
+    """
+    v = vocabulary
+    wrong = first_wrong(verdicts, v.from_loss)
+    if any(c.reason == "nonfinite" for c in verdicts.values()):
+        return Diagnosis(v.nonfinite[0], wrong, v.nonfinite[1])
+    whole = v.mutants[:v.whole]
+    mutant = matching_mutant(got, right, whole, policy)
+    if mutant:
+        return Diagnosis(mutant.hint, wrong, mutant.name)
+    keys = [k for k in v.from_loss if k in right]
+    if set(got) >= set(keys):
+        relation = scalar_relation([got[k] for k in keys], [right[k] for k in keys], policy,
+                                   [right32[k] for k in keys], v.relations)
+        if relation:
+            return Diagnosis(relation.hint, wrong, f"factor {relation.factor:g}")
+        mutant = matching_mutant(got, right, compose(whole, v.relations), policy)
+        if mutant:
+            return Diagnosis(mutant.hint, wrong, mutant.name)
+    hint, bug = tensor_hint(got, right, right32, name, policy, v)
+    if bug is None and wrong not in (None, name):
+        hint = (f"The first wrong gradient walking back from the loss is dL/d{wrong}: fix that one "
+                f"first, since a wrong gradient near the loss makes those below it wrong too. ") + hint
+    return Diagnosis(hint, wrong, bug)
+
+
+def tensor_hint(got: dict, right: dict, right32: dict, name: str, policy: Policy,
+                v: Vocabulary) -> tuple[str, str | None]:
+    """A hint about one wrong tensor on its own, and the bug it shows (None: no known bug)."""
+    import torch
+
+    value = got.get(name)
+    if not isinstance(value, torch.Tensor):
+        return f"Your dict has no tensor under the key {name!r}: return every gradient ({', '.join(right)}).", None
+    mutant = matching_mutant(got, right, v.mutants, policy, keys=[name])
+    if mutant:
+        return mutant.hint, mutant.name
+    if is_transpose(value, right[name], policy, right32[name]):
+        return v.transposed, "transposed"
+    if is_unsummed(value, right[name], policy, right32[name]):
+        return v.unsummed, "unsummed"
+    relation = scalar_relation([value], [right[name]], policy, [right32[name]], v.relations)
+    if relation:
+        return relation.hint, f"factor {relation.factor:g}"
+    mutant = matching_mutant(got, right, compose(v.mutants, v.relations), policy, keys=[name])
+    if mutant:
+        return mutant.hint, mutant.name
+    return v.generic, None

@@ -41,14 +41,15 @@ TAMPER_HINT = (
 )
 
 
-def require_intact(intact: bool, what: str, detail: str = "") -> None:
+def require_intact(intact: bool, what: str, detail: str = "", hint: str = TAMPER_HINT) -> None:
     """Fail unless a harness's answer came back as the harness always sends it.
 
     The harness runs beside the student's code, so an answer of the wrong structure was forged
-    in the child: ``what`` names it ("dydx's answers"), ``detail`` says what was wrong.
+    in the child: ``what`` names it ("dydx's answers"), ``detail`` says what was wrong, ``hint``
+    may say it in the exercise's terms.
     """
     if not intact:
-        fail(f"{what} did not come back intact from its sandbox{detail}", hint=TAMPER_HINT)
+        fail(f"{what} did not come back intact from its sandbox{detail}", hint=hint)
 
 
 def fail(message: str, hint: str | None = None, points: int = 0, **details) -> None:

@@ -55,7 +55,8 @@ class Student:
         outcome = self.outcome(entry, **args)
         if outcome.ok:
             return outcome.value
-        raise explain(outcome, function or self.exercise.functions[0], self.exercise.module_file, self.limits)
+        raise explain(outcome, function or self.exercise.functions[0], self.exercise.module_file, self.limits,
+                      by_hand="autograd" in self.exercise.forbidden)
 
     def call_once(self, key: str, entry: str, function: str | None = None, **args):
         """``call``, made once per submission for each ``key`` (a case's name): the checks of
@@ -90,7 +91,8 @@ class Student:
         return "".join(parts)
 
 
-def explain(outcome: CallOutcome, function: str, module_file: str, limits: Limits) -> StudentCallFailed:
+def explain(outcome: CallOutcome, function: str, module_file: str, limits: Limits,
+            by_hand: bool = False) -> StudentCallFailed:
     """A student-facing account of a call that did not return a value.
 
     Each failure has a full message (visible checks) and a fixed ``brief`` for hidden checks:
@@ -125,7 +127,7 @@ def explain(outcome: CallOutcome, function: str, module_file: str, limits: Limit
     error = outcome.error
     where = f" at line {error['where']['line']} of {module_file}" if error["where"] else ""
     staff = error["traceback"] or None
-    hint = hint_for_exception(error["type"], error["message"], outcome.warnings)
+    hint = hint_for_exception(error["type"], error["message"], outcome.warnings, by_hand)
     if error["type"] == "NotImplementedError" and error["where"]:
         return StudentCallFailed(
             f"{function} is not implemented yet: the stub still raises NotImplementedError{where}",

@@ -89,3 +89,42 @@ def test_localisation_walks_back_from_the_loss():
     verdicts = compare_each(got, right, FLOAT64)
     assert first_wrong(verdicts, ["b3", "W3", "W1"]) == "W3"
     assert first_wrong(compare_each(right, right, FLOAT64), ["b3", "W3", "W1"]) is None
+
+
+def test_pipeline_names_a_mutant_composed_with_a_factor_and_never_fires_on_the_right_answer():
+    from grader.checks.diagnose import Vocabulary, diagnose_gradients
+
+    right = {"b": tensor(3), "W": tensor(3, 2, seed=1)}
+    buggy = {"b": right["b"].clone(), "W": right["W"] * 1.7}
+    vocabulary = Vocabulary(from_loss=["b", "W"], relations=RELATIONS, generic="generic",
+                            mutants=[Mutant("bug", "the bug.", buggy)], whole=1)
+    got = {k: -v for k, v in buggy.items()}  # the bug, and the sign too
+    verdicts = compare_each(got, right, FLOAT64)
+    diagnosis = diagnose_gradients(got, right, right, verdicts, FLOAT64, "W", vocabulary)
+    assert diagnosis.bug == "bug x -1" and diagnosis.hint == "the bug. Also: sign"
+    right_verdicts = compare_each(right, right, FLOAT64)
+    assert all(v.passed for v in right_verdicts.values())  # a right answer is never diagnosed
+    plain = diagnose_gradients(buggy, right, right, compare_each(buggy, right, FLOAT64), FLOAT64, "W", vocabulary)
+    assert plain.bug == "bug" and plain.hint == "the bug."
+
+
+def test_pipeline_without_mutants_falls_back_to_relations_then_the_generic_hint():
+    from grader.checks.diagnose import Vocabulary, diagnose_gradients
+
+    right = {"b": tensor(3), "W": tensor(3, 2, seed=1)}
+    vocabulary = Vocabulary(from_loss=["b", "W"], relations=RELATIONS, generic="generic")
+    doubled = {k: 2 * v for k, v in right.items()}
+    assert diagnose_gradients(doubled, right, right, compare_each(doubled, right, FLOAT64), FLOAT64, "W",
+                              vocabulary).hint == "two"
+    odd = {"b": right["b"] + 1.0, "W": right["W"] + tensor(3, 2, seed=5)}
+    diagnosis = diagnose_gradients(odd, right, right, compare_each(odd, right, FLOAT64), FLOAT64, "W", vocabulary)
+    assert diagnosis.bug is None and diagnosis.hint.endswith("generic") and "dL/db" in diagnosis.hint
+
+
+def test_a_matrix_product_shape_error_gets_its_hint_only_in_a_by_hand_exercise():
+    from grader.checks.diagnose import hint_for_exception
+
+    message = "mat1 and mat2 shapes cannot be multiplied (5x3 and 6x2)"
+    hint = hint_for_exception("RuntimeError", message, by_hand=True)
+    assert "sums over the N samples" in hint and "5x3" not in hint
+    assert hint_for_exception("RuntimeError", message) is None

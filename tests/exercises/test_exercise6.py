@@ -28,11 +28,30 @@ def test_per_parameter_credit(grader6):
     assert report.score == 12
 
 
-def test_mean_over_n_is_right_when_d_out_is_one(grader6):
-    """The N=1, D3=1 case cannot tell this bug apart; only it keeps its points."""
+def test_every_hidden_case_tells_the_reductions_apart(grader6):
+    """In every hidden case each factor differs from 1: mean over N only fails all 24 checks."""
     report = grader6.file(variant("exercise6", "mean_over_n"))
-    assert report.score == 6
-    assert {t.name.split("[")[0] for t in report.tests if t.status == "passed" and t.max_points} == {"test_one_sample"}
+    assert all(t.status == "failed" for t in report.tests if t.visibility == "hidden")
+
+
+def test_the_student_run_gives_relation_hints_without_the_instructor_part(course, tmp_path):
+    """Without hidden/instructor.py a mutant-only bug gets the generic hint, a factor its own."""
+    import shutil
+
+    from grader.exercises import load_course
+    from tests.helpers import Grader
+
+    shutil.copytree(course.root / "exercises" / "exercise6", tmp_path / "exercises" / "exercise6",
+                    ignore=shutil.ignore_patterns("hidden", "variants"))
+    grader = Grader(load_course(tmp_path), "exercise6", tmp_path / "files")
+    (tmp_path / "files").mkdir()
+    try:
+        slip = grader.file(variant("exercise6", "dz2_slip"))
+        flipped = grader.file(variant("exercise6", "sign_flip"))
+    finally:
+        grader.close()
+    assert all("which is dL/da2" not in (t.hint or "") for t in slip.tests)
+    assert all("opposite sign" in t.hint for t in failed(flipped))
 
 
 def test_unstable_sigma_fails_only_the_saturated_case(grader6):

@@ -289,7 +289,8 @@ def test_a_hidden_checks_flags_quote_nothing_the_answer_chose(course, tmp_path):
     finally:
         grader.close()
     assert report.score == 24
-    hidden = [f for f in report.flags if "finite differences" in f and "N=4," not in f and "N=3," not in f]
+    public_labels = ("N=4, sizes 3-5-4-3,", "N=3, sizes 2-3-4-5,")  # exercise6's public cases
+    hidden = [f for f in report.flags if "finite differences" in f and not f.startswith(public_labels)]
     public = [f for f in report.flags if "finite differences" in f and f not in hidden]
     assert hidden and public
     assert all("normwise error" not in f and not NUMBER.search(f) for f in hidden), hidden

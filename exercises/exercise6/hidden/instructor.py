@@ -16,14 +16,17 @@ from grader.checks.diagnose import Mutant
 
 support = globals()["support"]  # provided by the plugin before this module runs
 
-# The catalogue's hidden cases: (N, D0, H1, H2, D3), dtype, and how they are drawn. They need N > 1
-# and D3 > 1 (at N = 1, D3 = 1 three different bugs give the right answer), and the last one
-# saturates its sigmoids, with a pre-activation below -90, where an unstable sigma' overflows.
+# The hidden cases: (N, D0, H1, H2, D3), dtype, and how they are drawn. In each, every factor of
+# the exercise (N, D3, N * D3, D3 / 2, N * D3 / 2, 2, 1/2, -1) differs from 1 and from the others,
+# so each names one mistake (at N = 1, D3 = 1 three different bugs give the right answer; at
+# D3 = 2 the 1/2 convention over N is right), and H1 != H2, so a product taken with the wrong
+# weight fails to multiply. The last one saturates its sigmoids, with a pre-activation below -90,
+# where an unstable sigma' overflows.
 HIDDEN_CASES = {
-    "small": dict(sizes=(5, 4, 3, 6, 2), dtype=torch.float64),
+    "small": dict(sizes=(5, 4, 3, 6, 3), dtype=torch.float64),
     "float32": dict(sizes=(7, 3, 5, 4, 3), dtype=torch.float32),
-    "one_sample": dict(sizes=(1, 2, 4, 3, 1), dtype=torch.float64),
-    "saturated": dict(sizes=(16, 5, 8, 8, 2), dtype=torch.float32, weight_scale=4.0, saturate=True),
+    "narrow": dict(sizes=(3, 3, 5, 4, 5), dtype=torch.float64),
+    "saturated": dict(sizes=(16, 5, 8, 6, 3), dtype=torch.float32, weight_scale=4.0, saturate=True),
 }
 
 
@@ -42,6 +45,10 @@ def backprop(case, bugs: frozenset = frozenset(), dtype: torch.dtype = torch.flo
     def sigma_prime(z, a, layer):
         if "sigma_at_z" in bugs or f"sigma_at_z{layer}" in bugs:
             return z * (1 - z)
+        if "sigma_of_a" in bugs or f"sigma_of_a{layer}" in bugs:
+            return torch.sigmoid(a) * (1 - torch.sigmoid(a))
+        if f"sigma_missing{layer}" in bugs:
+            return torch.ones_like(a)
         if "unstable_sigma" in bugs:
             return torch.exp(-z) / (1 + torch.exp(-z)) ** 2
         return a * (1 - a)
@@ -54,23 +61,28 @@ def backprop(case, bugs: frozenset = frozenset(), dtype: torch.dtype = torch.flo
 
     dy = 2 * (y - t) / (n * d_out)
     da2 = dy @ params["W3"]
-    dz2 = da2 if "dz2_slip" in bugs else da2 * sigma_prime(z2, a2, 2)
+    dz2 = da2 if "dz2_slip" in bugs else da2 * sigma_prime(z2, a2, 2)  # the slip: sigma' missing in layer 2
     dz1 = (dz2 @ params["W2"]) * sigma_prime(z1, a1, 1)
     return {"W1": weight(dz1, x), "b1": bias(dz1), "W2": weight(dz2, a1), "b2": bias(dz2),
             "W3": weight(dy, a2), "b3": bias(dy)}
 
 
-# Whole-network bugs first; the one-layer versions serve the diagnosis of a single tensor when
-# several bugs mix.
+# The first WHOLE explain a whole answer, alone or times one of the exercise's factors (real code
+# often differs in its reduction too); the sigma'-at-z ones per layer serve the diagnosis of a
+# single tensor when several bugs mix.
 MUTANTS = [
     ("dz2_slip", support.DZ2_SLIP_HINT),
     ("sigma_at_z", support.SIGMA_AT_Z_HINT),
     ("bias_not_summed", support.BIAS_NOT_SUMMED_HINT),
     ("transposed_dW", support.TRANSPOSED_HINT),
+    ("sigma_of_a", support.SIGMA_OF_A_HINT),
+    ("sigma_of_a2", support.SIGMA_OF_A_HINT),
+    ("sigma_of_a1", support.SIGMA_OF_A_HINT),
+    ("sigma_missing1", support.SIGMA_MISSING1_HINT),
     ("sigma_at_z2", support.SIGMA_AT_Z_HINT),
     ("sigma_at_z1", support.SIGMA_AT_Z_HINT),
 ]
-WHOLE = 4  # the first four explain a whole answer
+WHOLE = 8
 
 
 def mutants(case) -> list[Mutant]:

@@ -1,4 +1,4 @@
-# expect score: 13
+# expect score: 12
 # expect hint: sum over the batch
 
 """bias gradients not summed over the batch: shape (N, H)"""

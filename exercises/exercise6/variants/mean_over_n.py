@@ -1,4 +1,4 @@
-# expect score: 6
+# expect score: 0
 # expect hint: divided by N only
 
 """the mean over N only: D_out forgotten"""
