@@ -8,7 +8,7 @@ chose. So the text is built from what the interpreter itself stores:
 
 - the class name through ``type``'s own ``__name__`` descriptor (a metaclass cannot lie to it);
 - the arguments through ``BaseException``'s own ``args`` descriptor, formatted here when each is
-  plain (exactly str, int, float, bool or None, or a tuple or list of those) and shown as
+  plain (exactly str, int, float, bool, bytes or None, or a tuple or list of those) and shown as
   ``<TypeName>`` otherwise; ``KeyError`` shows its key with ``repr``, as Python does;
 - ``OSError`` and ``SyntaxError`` (exact classes, as the interpreter raises them) read their own
   fields through their own descriptors, plain values only;
@@ -58,7 +58,7 @@ def type_name(cls) -> str:
 
 def plain(value, depth: int = 0) -> bool:
     kind = type(value)
-    if kind is str or kind is int or kind is float or kind is bool or kind is NONE:
+    if kind is str or kind is int or kind is float or kind is bool or kind is bytes or kind is NONE:
         return True
     return depth == 0 and (kind is tuple or kind is list) and all(plain(v, 1) for v in value)
 

@@ -155,6 +155,7 @@ class Case:
     body: str = "    pass"  # call-time code, before the zeros are returned
     exercise: str = "exercise6"
     expect: str = ""  # a fragment the report's messages must hold ("" = anything)
+    fast: bool = False  # in the fast tier; the rest are marked slow (each costs a full grading)
 
 
 CASES = [
@@ -173,7 +174,7 @@ class Swap(TorchFunctionMode):
             out = self.grads[NAMES[self.n]].to(out.dtype)
             self.n += 1
         return out
-''', "    Swap().__enter__()", expect="TorchFunctionMode"),
+''', "    Swap().__enter__()", expect="TorchFunctionMode", fast=True),
     Case("torch-dispatch-mode-swaps-at-aten-detach", '''
 from torch.utils._python_dispatch import TorchDispatchMode
 class Swap(TorchDispatchMode):
@@ -194,7 +195,7 @@ class Sneaky(Exception):
     def __str__(self):
         forge_if_lifted()
         return "sneaky"
-''', "    raise Sneaky()"),
+''', "    raise Sneaky()", fast=True),
     Case("exception-arg-str-computes-and-forges", '''
 class Arg:
     def __str__(self):
@@ -226,7 +227,7 @@ class Sneaky(UserWarning):
         if Sneaky.calls >= 2:
             forge_if_lifted()
         return "only a warning"
-''', "    warnings.warn(Sneaky())"),
+''', "    warnings.warn(Sneaky())", fast=True),
     Case("warning-category-name-from-a-metaclass-forges", '''
 class Meta(type):
     @property
@@ -407,7 +408,7 @@ def answer(params):
          "    torch._C._autograd._saved_tensors_hooks_set_tracing(True)\n"
          "    grads = graph_grads()\n"
          "    torch._C._autograd._saved_tensors_hooks_set_tracing(False)\n"
-         "    return grads", expect="used autograd"),
+         "    return grads", expect="used autograd", fast=True),
     Case("saved-tensor-hooks-disabled", "",
          "    torch._C._autograd._saved_tensors_hooks_disable('off', False)\n"
          "    grads = graph_grads()\n"
@@ -432,7 +433,7 @@ def answer():
     grads = engine.run_backward((loss,), (torch.ones(()),), False, False, tuple(leaves.values()), False, False)
     by_name(hooks, "_saved_tensors_hooks_", "set_", "tracing")(False)
     return dict(zip(NAMES, grads))
-''', "    return answer()", expect="used autograd"),
+''', "    return answer()", expect="used autograd", fast=True),
     # ------------------------------------------------------------------ frames on the result pipe
     Case("forged-result-frame-then-return", "",
          "    write_forged({k: torch.ones_like(v) for k, v in params.items()})", expect="invalid result"),
@@ -451,7 +452,7 @@ from torch.overrides import TorchFunctionMode
 class Quiet(TorchFunctionMode):
     def __torch_function__(self, func, types, args=(), kwargs=None):
         return func(*args, **(kwargs or {}))
-''', "    Quiet().__enter__()", exercise="exercise1", expect="TorchFunctionMode"),
+''', "    Quiet().__enter__()", exercise="exercise1", expect="TorchFunctionMode", fast=True),
     Case("exercise1-thread-left-running", "import threading, time",
          "    threading.Thread(target=time.sleep, args=(3,), daemon=True).start()",
          exercise="exercise1", expect="thread"),
@@ -488,7 +489,8 @@ def messages(report) -> str:
     return "\n".join(f"{t.message} {t.hint or ''} {t.staff or ''}" for t in report.tests)
 
 
-@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+@pytest.mark.parametrize("case", [pytest.param(c, id=c.id, marks=[] if c.fast else [pytest.mark.slow])
+                                  for c in CASES])
 def test_attack_after_the_call(graders, honest, case: Case):
     grader = graders[case.exercise]
     report = grader.source(build(case))
