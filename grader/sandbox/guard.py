@@ -29,9 +29,11 @@ result, encoding it) runs without it. No single measure holds on its own, so the
 What gets through is still graded on values, and the trusted side's static scan of the
 submission flags the names that lead there for a reviewer. The honest limit: everything here is
 Python in the student's own process. Code that reaches the guard's own objects without the
-collector (through frames, closures or ``__subclasses__``) can find the originals it holds and
-undo it between two checks; a thread the guard did not start, or code in a compiled extension,
-is beyond it. Only a guard in C (or autograd left out of the child's torch) would stop those.
+collector (through frames or closures) can find the originals it holds and undo the guard, then
+put it back before the call ends, and the self-check sees nothing; the engine's class stays
+reachable through ``object.__subclasses__()`` (with no recorded graph it has nothing to
+differentiate, unless the hooks were undone that way); a compiled extension is beyond it. Only a
+guard in C (or autograd left out of the child's torch) would stop those.
 This module runs on the untrusted side and imports nothing of the grader.
 """
 
@@ -130,9 +132,9 @@ class Guard:
         self._set_tracing = hooks._saved_tensors_hooks_set_tracing
         self._grad_enabled = torch._C.is_grad_enabled
         self._set_grad_enabled = torch._C._set_grad_enabled
-        self.patches = replacements(self.refused_graph)
-        self._saved = [(owner, attribute, vars(owner).get(attribute, MISSING))
-                       for owner, attribute, _ in self.patches]
+        self.patches = tuple(replacements(self.refused_graph))
+        self._saved = tuple((owner, attribute, vars(owner).get(attribute, MISSING))
+                            for owner, attribute, _ in self.patches)
         self._grad_before = None
 
     @contextlib.contextmanager

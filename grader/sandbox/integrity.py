@@ -7,15 +7,16 @@ stacks sees the encoder's ``detach``, a signal handler or a collector callback f
 a patched ``json.dumps`` or ``Tensor.detach`` is called by the encoder itself. So, in order:
 
 ``arm`` (before the student's module is imported) takes the baseline (signal handlers, torch's
-dispatch state, the registrations of the operators the encoder uses, the namespaces the child uses
-after the call) and adds an audit hook that, for the rest of the process, refuses new audit
+thread-local dispatch keys, the namespaces the child uses after the call; the registrations of
+the operators the encoder runs are read once, when the zygote imports this module) and adds an
+audit hook that, for the rest of the process, refuses new audit
 hooks, trace and profile functions (``sys.settrace``/``setprofile``, ``sys.monitoring``
 callbacks) and reassigning a function's ``__code__``, ``__defaults__`` or ``__kwdefaults__``.
 Refusing tracing keeps the child's own frames' locals out of reach (a tracer can rewrite them).
 
 ``check`` (after the call) first stops what could run by itself and puts back what the child
-uses, recording each as a problem: the collector is disabled and its callbacks dropped; interval
-timers are disarmed and signal handlers put back; every namespace the child and the encoder use
+uses, recording each as a problem: the collector is disabled and its callbacks dropped; signals
+are blocked until the exit, interval timers disarmed and signal handlers put back; every namespace the child and the encoder use
 after the call (builtins, os, json, struct, math, torch and ``torch.Tensor``, the sandbox's own
 modules, their ``sys.modules`` entries) gets its baseline entries back. Then it checks: torch's
 function-mode and dispatch-mode stacks are empty, its thread-local dispatch keys and functorch's
@@ -26,9 +27,12 @@ nothing undone, and every tensor in the result is a plain one without attributes
 instance attribute ``detach`` would shadow the method). Objects displaced on the way are kept
 alive, so that no finaliser of the student's runs when the last reference drops.
 
-Any problem fails the call (the trusted side scores it nothing) with a teaching message. The
-state ``check`` relies on is a tuple built before student code ran, reached from the child's
-locals; the checks call only what that tuple holds until the namespaces are back.
+Any problem fails the call (the trusted side scores it nothing) with a teaching message. What
+``check`` relies on cannot have been changed by the student's code: the baseline is a tuple of
+tuples, built before that code ran and held in the child's locals (a tracer could rewrite
+locals, hence the refusal above); the functions ``check`` calls are this module's globals,
+captured at import in the zygote, which it first puts back from the baseline with nothing but
+dictionary operations, and again once the collector and signals can no longer interleave.
 
 Honest limits: this is Python inside the student's process. ctypes (refused by the guard's audit
 hook in by-hand exercises, allowed elsewhere) can rewrite anything here. A thread still running
@@ -44,7 +48,7 @@ import threading
 from gc import callbacks as _gc_callbacks
 from gc import disable as _gc_disable
 from os import listdir as _listdir
-from _signal import SIG_BLOCK, SIG_SETMASK, SIGKILL, SIGSTOP
+from _signal import SIG_BLOCK, SIGKILL, SIGSTOP
 from _signal import getitimer as _getitimer
 from _signal import getsignal as _getsignal
 from _signal import pthread_sigmask as _sigmask
@@ -159,19 +163,18 @@ def check(baseline: tuple, guard=None, value=None) -> list[tuple[str, str]]:
     to the child's exit. ``value`` is the entry's result (None when it raised).
     """
     own, own_items, namespaces, classes, modules, module_table, signals, dispatch, kernels = baseline
-    # This module's globals first, with nothing but dict operations (what follows looks its
-    # helpers up there); again once the collector and signals can no longer interleave.
+    # This module's globals first, with nothing but dict operations (see the module doc).
     for name, original in own_items:
         if own.get(name, own) is not original:
             own[name] = original
     _gc_disable()
-    blocked = _sigmask(SIG_BLOCK, _valid_signals())
+    _sigmask(SIG_BLOCK, _valid_signals())  # until the exit: a pending signal is never delivered
     for name, original in own_items:
         if own.get(name, own) is not original:
             own[name] = original
     problems: list[tuple[str, str]] = []
     stop_the_collector(problems)
-    stop_signals(signals, blocked, problems)
+    stop_signals(signals, problems)
     restore_namespaces(namespaces, classes, modules, module_table, problems)
     check_tracing(problems)
     check_torch_state(dispatch, kernels, problems)
@@ -196,9 +199,12 @@ def stop_the_collector(problems: list) -> None:
         problems.append(left("a garbage collector callback (gc.callbacks) registered"))
 
 
-def stop_signals(signals: tuple, blocked, problems: list) -> None:
-    """Disarm interval timers and put back every signal handler the child had before the call,
-    then unblock what was unblocked before."""
+def stop_signals(signals: tuple, problems: list) -> None:
+    """Disarm interval timers and put back every signal handler the child had before the call.
+
+    Signals stay blocked from the start of ``check`` to the exit (the wall-clock and CPU limits
+    end a child with SIGKILL, which no mask holds back), so one that fell due meanwhile neither
+    runs a handler of the student's nor ends the child with a misleading status."""
     for timer in TIMERS:
         if _getitimer(timer) != (0.0, 0.0):
             _setitimer(timer, 0)
@@ -212,7 +218,6 @@ def stop_signals(signals: tuple, blocked, problems: list) -> None:
             except (OSError, ValueError, TypeError):
                 pass
             problems.append(left(f"a handler for signal {number} installed"))
-    _sigmask(SIG_SETMASK, blocked)
 
 
 def restore_namespaces(namespaces: tuple, classes: tuple, modules: tuple, module_table: dict,
