@@ -12,7 +12,8 @@ before anything is read or encoded ``integrity.check`` stops and undoes what the
 behind, failing the call if there was any (phase ``after``). Exceptions and warnings are then
 described without calling the student's methods (``describe``). A result frame the student's
 code writes itself during the call therefore always precedes the child's own, and two result
-frames fail the call on the trusted side.
+frames fail the call on the trusted side. (Code that writes a frame and leaves at once, during
+the call, gains what returning that value would have: it too was computed under the guard.)
 """
 
 from __future__ import annotations
