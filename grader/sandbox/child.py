@@ -40,16 +40,16 @@ def run(request: dict, result_fd: int, workdir: str, harnesses: dict, forked: bo
     ``forked``: this process was forked from the zygote and holds its descriptors, which are
     closed; a standalone child (``run_standalone``) was started with none.
     """
-    streams, write_frame = (sys.stdout, sys.stderr), protocol.write_frame
+    streams, write_frame, finish = (sys.stdout, sys.stderr), protocol.write_frame, leave
     try:
         applied = confine(request["limits"], result_fd, forked, request.get("sandbox"), workdir)
         module_path = stage_files(request["files"], request["module_file"], workdir)
         write_frame(result_fd, protocol.encode({"stage": "ready", "layers": applied}))
         message = result_message(request, module_path, harnesses)
         write_frame(result_fd, message)
-        leave(0, streams)
+        finish(0, streams)
     except BaseException:  # noqa: BLE001 - the child must always leave through os._exit
-        leave(STATUS_FAILED, streams)
+        finish(STATUS_FAILED, streams)
 
 
 def leave(status: int, streams: tuple, _exit=os._exit) -> None:
@@ -112,8 +112,9 @@ def result_message(request: dict, module_path: str, harnesses: dict) -> bytes:
     travel with the outcome as strings. Everything this function uses after the call is held in
     its locals from before the student's code ran.
     """
-    check, as_error, describe_warnings = integrity.check, integrity.as_error, describe.describe_warnings
+    check, as_error, unsendable = integrity.check, integrity.as_error, integrity.unsendable
     encode, describe_error, not_plain = protocol.encode, describe.describe_exception, harness_api.NotPlainData
+    describe_warnings, describe_unsendable = describe.describe_warnings, describe.describe_unsendable
     catcher = warnings.catch_warnings(record=True)
     caught = catcher.__enter__()  # never exited: its exit would run the warnings module's code
     warnings.simplefilter("always")
@@ -132,6 +133,9 @@ def result_message(request: dict, module_path: str, harnesses: dict) -> bytes:
     problems = check(baseline, active, value)
     if problems:
         return encode({"stage": "result", "ok": False, "phase": "after", "error": as_error(problems),
+                       "warnings": describe_warnings(caught)})
+    if error is None and (kind := unsendable(value)) is not None:
+        return encode({"stage": "result", "ok": False, "phase": "encode", "error": describe_unsendable(kind),
                        "warnings": describe_warnings(caught)})
     if error is None:
         try:

@@ -142,6 +142,12 @@ def describe_exception(exc: BaseException, module_path: str, harness_error=None)
     }
 
 
+def describe_unsendable(cls) -> dict:
+    """What the encoder would have said of a value of class ``cls`` (phase encode), safely named."""
+    return {"type": "ProtocolError", "message": f"cannot send a value of type {type_name(cls)}",
+            "where": None, "traceback": "", "harness": False}
+
+
 def describe_warnings(records) -> list[str]:
     """Each recorded warning as ``Category: message`` (records of another kind are skipped)."""
     described = []

@@ -317,6 +317,9 @@ def check_threads(problems: list) -> None:
         _sleep(0.001)
 
 
+PLAIN_KINDS = (type(None), bool, int, float, str, bytes)
+
+
 def check_value(value, problems: list, depth: int = 0) -> None:
     """Every tensor in the result is an exact torch.Tensor with no attributes of its own."""
     kind = type(value)
@@ -330,6 +333,35 @@ def check_value(value, problems: list, depth: int = 0) -> None:
             check_value(item, problems, depth + 1)
     elif kind is torch.Tensor and _instance_dict(value):
         problems.append(left("attributes set on a returned tensor"))
+
+
+def unsendable(value, depth: int = 0):
+    """The class of the first object in ``value`` the protocol cannot send, or None.
+
+    Checked before encoding, by exact type only: the encoder's own refusal would name the class
+    through its ``__module__`` and ``__qualname__``, which a metaclass can turn into code.
+    """
+    kind = type(value)
+    if depth > 32:
+        return None
+    if kind is list or kind is tuple:
+        for item in value:
+            found = unsendable(item, depth + 1)
+            if found is not None:
+                return found
+        return None
+    if kind is dict:
+        for key, item in value.items():
+            if type(key) is not str:
+                return type(key)
+            found = unsendable(item, depth + 1)
+            if found is not None:
+                return found
+        return None
+    for plain in PLAIN_KINDS:
+        if kind is plain:
+            return None
+    return None if kind is torch.Tensor else kind
 
 
 def as_error(problems: list) -> dict:

@@ -15,7 +15,7 @@ import time
 import pytest
 import torch
 
-from grader.sandbox import child, guard, integrity
+from grader.sandbox import child, describe, guard, integrity
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
 
@@ -198,3 +198,18 @@ def test_the_guard_checks_itself_in_the_child():
     found = in_child(undo, guarded=True)
     assert [kind for kind, _ in found["problems"]] == ["AutogradForbidden"], found
     assert "grad mode was switched back on" in said(found)
+
+
+def test_an_unsendable_object_is_named_without_its_metaclass():
+    class Meta(type):
+        @property
+        def __module__(cls):
+            raise AssertionError("student code ran")
+
+    class Odd(metaclass=Meta):
+        pass
+
+    assert integrity.unsendable({"records": [{"value": torch.zeros(2), "lr": 0.1}], "steps": 3}) is None
+    assert integrity.unsendable({"records": [{"odd": Odd()}]}) is Odd
+    assert integrity.unsendable({1: "non-string key"}) is int
+    assert describe.describe_unsendable(Odd)["message"] == "cannot send a value of type Odd"
