@@ -129,7 +129,7 @@ def arm(sandbox_modules: tuple = (), watched: tuple = ()) -> tuple:
     classes = tuple((cls, tuple(vars(cls).items())) for cls in (*CLASSES, *(o for o in watched if isinstance(o, type))))
     signals = tuple((number, _getsignal(number)) for number in sorted(_valid_signals())
                     if number not in (SIGKILL, SIGSTOP))
-    dispatch = (repr(_dispatch_tls_local_include_set()), repr(_dispatch_tls_local_exclude_set()))
+    dispatch = (_dispatch_tls_local_include_set(), _dispatch_tls_local_exclude_set())
     own = vars(sys.modules[__name__])
     baseline = (own, tuple(own.items()), tuple(namespaces), classes, tuple(modules), sys.modules, signals,
                 dispatch, KERNEL_TABLES)
@@ -291,8 +291,7 @@ def check_torch_state(dispatch: tuple, kernels: tuple, problems: list) -> None:
             _displaced.append(_pop_torch_dispatch_stack())
         except (RuntimeError, TypeError):  # an infrastructure mode (fake tensors): not poppable so
             break
-    now = (repr(_dispatch_tls_local_include_set()), repr(_dispatch_tls_local_exclude_set()))
-    if now != dispatch:
+    if not (_dispatch_tls_local_include_set() == dispatch[0] and _dispatch_tls_local_exclude_set() == dispatch[1]):
         problems.append(left("torch's dispatch keys changed (a Python dispatcher or a mode's guard entered)"))
     if _peek_interpreter_stack() is not None:
         problems.append(left("a torch.func or vmap transform entered"))

@@ -213,3 +213,11 @@ def test_an_unsendable_object_is_named_without_its_metaclass():
     assert integrity.unsendable({"records": [{"odd": Odd()}]}) is Odd
     assert integrity.unsendable({1: "non-string key"}) is int
     assert describe.describe_unsendable(Odd)["message"] == "cannot send a value of type Odd"
+
+
+def python_dispatcher_left_on():
+    python_dispatcher_left_on.keep = torch._C._EnablePythonDispatcher()  # ops then consult Python kernels
+
+
+def test_a_dispatch_state_left_changed_fails_the_call():
+    assert "dispatch keys changed" in said(in_child(python_dispatcher_left_on))
