@@ -27,7 +27,8 @@ AUTOGRAD_NAMES = frozenset({
 DYNAMIC_NAMES = frozenset({"importlib", "__import__", "exec", "eval", "compile", "gc", "ctypes"})
 INTROSPECTION_ATTRIBUTES = frozenset({"get_objects", "get_referrers", "get_referents", "__closure__",
                                       "f_locals", "f_back", "f_globals", "__wrapped__", "__getattribute__",
-                                      "__subclasses__", "__code__", "__defaults__", "attrgetter"})
+                                      "__subclasses__", "__code__", "__defaults__", "attrgetter",
+                                      "cell_contents", "__self__"})
 # Machinery that runs code behind the caller's back: after a function returned, or under another
 # function's operations (names, attributes, imported names, module path parts, defined methods).
 MACHINERY_NAMES = frozenset({

@@ -62,6 +62,7 @@ def findings(source: str) -> list[str]:
     ("gc.callbacks.append(cb)", "uses .callbacks"),
     ("sys.addaudithook(h)", "uses .addaudithook"),
     ("f.__code__ = g.__code__", "uses .__code__"),
+    ("g = [c.cell_contents for c in f.__closure__][0].__self__", "uses .cell_contents"),
 ])
 def test_flags(source, expected):
     assert expected in findings(source)

@@ -156,6 +156,7 @@ class Case:
     exercise: str = "exercise6"
     expect: str = ""  # a fragment the report's messages must hold ("" = anything)
     fast: bool = False  # in the fast tier; the rest are marked slow (each costs a full grading)
+    known_limit: str = ""  # why this one still gets through (an expected failure, strict)
 
 
 CASES = [
@@ -434,6 +435,18 @@ def answer():
     by_name(hooks, "_saved_tensors_hooks_", "set_", "tracing")(False)
     return dict(zip(NAMES, grads))
 ''', "    return answer()", expect="used autograd", fast=True),
+    Case("guard-originals-through-a-closure-undone-and-redone", '''
+def answer():
+    cells = [c.cell_contents for c in threading._start_new_thread.__closure__]
+    active = next(c for c in cells if getattr(c, "__name__", "") == "refused_graph").__self__
+    active._set_tracing(True)  # the original, captured by the guard
+    grads = graph_grads()
+    active._set_tracing(False)  # put back before returning: the self-check sees nothing
+    return grads
+''', "    return answer()",
+         known_limit="the guard is Python: its originals are reachable through closures and frames, and "
+                     "the self-check sees only what is still undone when the call ends (a guard in C "
+                     "would stop this; the scan flags __closure__ and f_locals for review)"),
     # ------------------------------------------------------------------ frames on the result pipe
     Case("forged-result-frame-then-return", "",
          "    write_forged({k: torch.ones_like(v) for k, v in params.items()})", expect="invalid result"),
@@ -489,8 +502,14 @@ def messages(report) -> str:
     return "\n".join(f"{t.message} {t.hint or ''} {t.staff or ''}" for t in report.tests)
 
 
-@pytest.mark.parametrize("case", [pytest.param(c, id=c.id, marks=[] if c.fast else [pytest.mark.slow])
-                                  for c in CASES])
+def marks(case: Case) -> list:
+    found = [] if case.fast else [pytest.mark.slow]
+    if case.known_limit:
+        found.append(pytest.mark.xfail(strict=True, reason=case.known_limit))
+    return found
+
+
+@pytest.mark.parametrize("case", [pytest.param(c, id=c.id, marks=marks(c)) for c in CASES])
 def test_attack_after_the_call(graders, honest, case: Case):
     grader = graders[case.exercise]
     report = grader.source(build(case))
