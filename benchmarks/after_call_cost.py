@@ -33,7 +33,7 @@ sys.path.insert(0, str(REPO))
 
 def steps(integrity, baseline, active, value) -> dict:
     """Each step of ``integrity.check`` again on its own (each is idempotent once the check ran)."""
-    own, own_items, namespaces, classes, modules, module_table, signals, dispatch, kernels = baseline
+    own, own_items, namespaces, classes, modules, module_table, signals, dispatch, kernels, threads = baseline
     timed = {
         "collector (gc.disable, callbacks)": lambda: integrity.stop_the_collector([]),
         "signals (handlers, 3 timers)": lambda: integrity.stop_signals(signals, []),
@@ -43,7 +43,7 @@ def steps(integrity, baseline, active, value) -> dict:
         "torch state (mode stacks, dispatch keys, functorch)":
             lambda: integrity.check_torch_state(dispatch, (), []),
         "kernels (17 encoder operators, _dispatch_dump)": lambda: integrity.check_torch_state(dispatch, kernels, []),
-        "threads (/proc/self/task)": lambda: integrity.check_threads([]),
+        "threads (/proc/self/task)": lambda: integrity.check_threads(threads, []),
         "result tensors (instance attributes)": lambda: integrity.check_value(value, []),
     }
     if active is not None:

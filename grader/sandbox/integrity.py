@@ -21,7 +21,8 @@ after the call (builtins, os, json, struct, math, torch and ``torch.Tensor``, th
 modules, their ``sys.modules`` entries) gets its baseline entries back. Then it checks: torch's
 function-mode and dispatch-mode stacks are empty, its thread-local dispatch keys and functorch's
 interpreter stack are as they were, no Python kernel was registered for the operators the encoder
-runs, only this thread is alive (the tasks in ``/proc/self/task``: a thread started from C counts),
+runs, no thread is alive but those alive before the student's code ran (the tasks in
+``/proc/self/task``: a thread started from C counts),
 no trace, profile or monitoring function is set, the guard (where the exercise has one) reports
 nothing undone, and every tensor in the result is a plain one without attributes of its own (an
 instance attribute ``detach`` would shadow the method). Objects displaced on the way are kept
@@ -132,7 +133,7 @@ def arm(sandbox_modules: tuple = (), watched: tuple = ()) -> tuple:
     dispatch = (_dispatch_tls_local_include_set(), _dispatch_tls_local_exclude_set())
     own = vars(sys.modules[__name__])
     baseline = (own, tuple(own.items()), tuple(namespaces), classes, tuple(modules), sys.modules, signals,
-                dispatch, KERNEL_TABLES)
+                dispatch, KERNEL_TABLES, thread_count())
     refuse_hooks_and_tracing()
     return baseline
 
@@ -162,7 +163,7 @@ def check(baseline: tuple, guard=None, value=None) -> list[tuple[str, str]]:
     ``LeftRunning`` for the rest. An empty list means nothing of the student's can run from here
     to the child's exit. ``value`` is the entry's result (None when it raised).
     """
-    own, own_items, namespaces, classes, modules, module_table, signals, dispatch, kernels = baseline
+    own, own_items, namespaces, classes, modules, module_table, signals, dispatch, kernels, threads = baseline
     # This module's globals first, with nothing but dict operations (see the module doc).
     for name, original in own_items:
         if own.get(name, own) is not original:
@@ -178,7 +179,7 @@ def check(baseline: tuple, guard=None, value=None) -> list[tuple[str, str]]:
     restore_namespaces(namespaces, classes, modules, module_table, problems)
     check_tracing(problems)
     check_torch_state(dispatch, kernels, problems)
-    check_threads(problems)
+    check_threads(threads, problems)
     if guard is not None:
         problems.extend(("AutogradForbidden", f"{what} (the no-autograd guard checks itself after the call)")
                         for what in guard.problems())
@@ -300,18 +301,23 @@ def check_torch_state(dispatch: tuple, kernels: tuple, problems: list) -> None:
             problems.append(left(f"a kernel registered for {name} (torch.library)"))
 
 
-def check_threads(problems: list) -> None:
-    """Only this thread alive: every task of the process counts, a thread started from C too."""
+def thread_count() -> int:
+    """The tasks of this process (``/proc/self/task``: a thread started from C counts too)."""
+    try:
+        return len(_listdir("/proc/self/task"))
+    except OSError:
+        return threading.active_count()
+
+
+def check_threads(before: int, problems: list) -> None:
+    """No thread alive but those alive before the student's code ran (one, in a forked child)."""
     deadline = _monotonic() + THREAD_GRACE_SECONDS
     while True:
-        try:
-            count = len(_listdir("/proc/self/task"))
-        except OSError:
-            count = threading.active_count()
-        if count <= 1:
+        extra = thread_count() - before
+        if extra <= 0:
             return
         if _monotonic() > deadline:
-            problems.append(left(f"{count - 1} other thread{'s' if count > 2 else ''} running"))
+            problems.append(left(f"{extra} other thread{'s' if extra > 1 else ''} running"))
             return
         _sleep(0.001)
 
