@@ -61,11 +61,14 @@ def hidden_effect(char: str) -> bool:
     return char in ("\ufffe", "\uffff")
 
 
+NOT_PRINTABLE_ASCII = re.compile("[^\n\u0020-\u007e]")
+
+
 def escape_invisible(text: str) -> str:
     """Every character that ``hidden_effect`` names, spelled out; everything else as is."""
-    if text.isprintable() and "\n" not in text:
+    if text.isprintable():
         return text  # the common case: nothing to do (isprintable is False for all of the above)
-    return "".join(escape(c) if hidden_effect(c) else c for c in text)
+    return NOT_PRINTABLE_ASCII.sub(lambda m: escape(m.group()) if hidden_effect(m.group()) else m.group(), text)
 
 
 def defuse_workflow_commands(text: str) -> str:
@@ -117,14 +120,15 @@ def xml(text: str | None, limit: int = MESSAGE_CHARS, lines: int | None = MESSAG
     return XML_FORBIDDEN.sub(lambda m: escape(m.group()), plain(text, limit, lines))
 
 
-MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
+MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~])")  # and < > &: entities
 
 
 def markdown(text: str | None, limit: int = MESSAGE_CHARS, lines: int | None = MESSAGE_LINES) -> str:
-    """``plain``, with Markdown's punctuation backslash-escaped and HTML's ``& < > " '`` as
-    entities, so neither a link, an image, emphasis nor raw HTML survives. Line breaks are kept
-    as hard breaks (two spaces before the newline)."""
-    escaped = html_module.escape(MARKDOWN_SPECIAL.sub(r"\\\1", plain(text, limit, lines)), quote=True)
+    """``plain``, with Markdown's punctuation backslash-escaped and HTML's ``& < > "`` as named
+    entities (after the backslashes, which must not touch an entity), so neither a link, an image,
+    emphasis, a heading, a quote nor raw HTML survives. Line breaks are kept as hard breaks."""
+    escaped = MARKDOWN_SPECIAL.sub(r"\\\1", plain(text, limit, lines))
+    escaped = html_module.escape(escaped, quote=False).replace('"', "&quot;")
     return escaped.replace("\n", "  \n")
 
 
