@@ -34,7 +34,7 @@ import json
 
 from grader.errors import ReportInvalid
 from grader.formats import sanitize
-from grader.formats.output import FileWrite, Output, Settings
+from grader.formats.output import FileWrite, Labels, Output, Settings
 from grader.report.model import ExerciseReport
 
 DESCRIPTION = "GitHub Classroom's reporter payload (and result=<base64> in $GITHUB_OUTPUT)"
@@ -70,19 +70,6 @@ def deliverable(payload: dict, settings: Settings, notes: list[str]) -> Output:
     if settings.github_output:
         files.append(FileWrite(settings.github_output, b"result=" + encode(text) + b"\n", append=True))
     return Output(text.encode("utf-8") + b"\n", files, notes)
-
-
-class Labels:
-    """Test names: the check's title, prefixed by the exercise and the file when a run has several."""
-
-    def __init__(self, reports: list[ExerciseReport]):
-        self.exercise = len({r.exercise["id"] for r in reports}) > 1
-        self.submission = len({r.submission["path"] for r in reports}) > 1
-
-    def __call__(self, report: ExerciseReport, title: str) -> str:
-        parts = [report.submission["path"]] if self.submission else []
-        parts += [report.exercise["id"]] if self.exercise else []
-        return sanitize.one_line(": ".join([*parts, title]))
 
 
 def document(reports: list[ExerciseReport], label: Labels, limit: int) -> dict:

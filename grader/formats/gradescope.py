@@ -24,7 +24,7 @@ import json
 
 from grader.errors import ReportInvalid
 from grader.formats import sanitize
-from grader.formats.output import Output, Settings
+from grader.formats.output import Labels, Output, Settings
 from grader.report.model import ExerciseReport
 
 DESCRIPTION = "Gradescope's results.json (write it with --output /autograder/results/results.json)"
@@ -55,19 +55,16 @@ def render_failure(error, settings: Settings) -> Output:
 
 
 def document(reports: list[ExerciseReport], versions: dict, hidden_visibility: str, limit: int) -> dict:
-    several = len(reports) > 1
+    label = Labels(reports)
     tests = []
     for number, report in enumerate(reports, start=1):
-        prefix = sanitize.one_line(report.exercise["id"]) + ": "
-        if several and len({r.submission["path"] for r in reports}) > 1:
-            prefix = sanitize.one_line(report.submission["path"]) + ": " + prefix
         for index, check in enumerate(report.tests, start=1):
             hidden = check.visibility == "hidden"
             entry = {
                 "score": check.points,
                 "max_score": check.max_points,
                 "status": "passed" if check.status == "passed" else "failed",
-                "name": prefix + sanitize.one_line(check.title),
+                "name": label(report, check.title),
                 "number": f"{number}.{index}",
                 "output": test_output(check, limit),
                 "output_format": "text",
@@ -82,7 +79,7 @@ def document(reports: list[ExerciseReport], versions: dict, hidden_visibility: s
             reason = report.error["message"] if report.error else "no checks ran"
             tests.append({
                 "score": 0, "max_score": report.max_score, "status": "failed",
-                "name": prefix + "grading", "number": f"{number}.0",
+                "name": label(report, "grading"), "number": f"{number}.0",
                 "output": sanitize.plain(reason, limit), "output_format": "text",
                 "tags": [sanitize.one_line(report.exercise["id"])], "visibility": "visible",
             })
@@ -129,9 +126,11 @@ def test_output(check, limit: int) -> str:
 def summary(reports: list[ExerciseReport], limit: int) -> str:
     """The student-visible text at the top of the results, in Markdown (every report string escaped)."""
     lines = []
+    several = len({r.submission["path"] for r in reports}) > 1
     for report in reports:
         title = sanitize.markdown(f"{report.exercise['id']}: {report.exercise['title']}", sanitize.NAME_CHARS, None)
-        lines.append(f"**{title}**  ")
+        where = f" ({sanitize.markdown(report.submission['path'], sanitize.NAME_CHARS, None)})" if several else ""
+        lines.append(f"**{title}**{where}  ")
         if report.error:
             lines.append(sanitize.markdown(report.error["message"], limit) + "  ")
         lines.extend(sanitize.markdown(flag, limit) + "  " for flag in report.flags)

@@ -55,6 +55,23 @@ class Output:
         return Output(b"", [FileWrite(path, data), *self.files], self.notes)
 
 
+class Labels:
+    """A check's name in a flat list of tests: its title, prefixed by the submission's file and the
+    exercise when the run has several of them (so names stay unique and short)."""
+
+    def __init__(self, reports):
+        from grader.formats import sanitize
+
+        self.sanitize = sanitize
+        self.exercise = len({r.exercise["id"] for r in reports}) > 1
+        self.submission = len({r.submission["path"] for r in reports}) > 1
+
+    def __call__(self, report, title: str) -> str:
+        parts = [report.submission["path"]] if self.submission else []
+        parts += [report.exercise["id"]] if self.exercise else []
+        return self.sanitize.one_line(": ".join([*parts, title]))
+
+
 def deliver(output: Output, stream=None) -> None:
     """Write the files, then the text (stdout by default). Raises ``OSError`` if a file cannot be
     written; the caller reports it."""
