@@ -118,6 +118,7 @@ def first_line(text: str) -> str:
 
 
 def serialise(root: ET.Element) -> bytes:
+    ET.indent(root)  # whitespace between elements only: a leaf's text (a message) is untouched
     return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
 
 
