@@ -21,6 +21,7 @@ import os
 import sys
 import traceback
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
@@ -260,9 +261,9 @@ def pick_view(options: dict):
 
     name = options["view"] or ("json" if options["as_json"] else registry.DEFAULT)
     if options["as_json"] and name != "json":
-        raise_usage(f"--json is short for --format json; give only one of --json and --format {name}")
+        raise UsageProblem(f"--json is short for --format json; give only one of --json and --format {name}")
     if options["hidden_visibility"] and name != "gradescope":
-        raise_usage("--hidden-visibility applies to --format gradescope only")
+        raise UsageProblem("--hidden-visibility applies to --format gradescope only")
     stdout = terminal_facts()
     github_output = os.environ.get("GITHUB_OUTPUT")
     settings = Settings(verbose=options["verbose"], encoding=stdout["encoding"], width=stdout["width"],
@@ -310,16 +311,15 @@ def conclude(view, output, error: GraderError | None) -> None:
             written = False
         for note in output.notes:
             click.echo(f"grade: note: {note}", err=True)
+    stop(error, errors.EXIT_OK if written and view.EXIT_ZERO_WHEN_WRITTEN else None)
+
+
+def stop(error: GraderError | None, code: int | None = None) -> NoReturn:
+    """The one way out of a command: the error's line on stderr, then its exit code (or ``code``,
+    where a view's consumer needs another)."""
     if error is not None:
         click.echo(f"grade: error: {error}", err=True)
-    if written and view.EXIT_ZERO_WHEN_WRITTEN:
-        sys.exit(errors.EXIT_OK)
-    sys.exit(error.exit_code if error is not None else errors.EXIT_OK)
-
-
-def raise_usage(message: str):
-    click.echo(f"grade: error: {message}", err=True)
-    sys.exit(errors.EXIT_USAGE)
+    sys.exit(code if code is not None else error.exit_code if error is not None else errors.EXIT_OK)
 
 
 def load_course(ctx):
@@ -334,15 +334,12 @@ def run_guarded(function, verbose: bool = False):
     try:
         return function()
     except GraderError as error:
-        click.echo(f"grade: error: {error}", err=True)
-        sys.exit(error.exit_code)
+        stop(error)
     except KeyboardInterrupt:
         click.echo("grade: interrupted", err=True)
         sys.exit(errors.EXIT_INTERRUPTED)
     except Exception as error:  # noqa: BLE001 - the last line of defence: one line, not a traceback
-        error = internal(error, verbose)
-        click.echo(f"grade: error: {error}", err=True)
-        sys.exit(error.exit_code)
+        stop(internal(error, verbose))
 
 
 def run() -> None:

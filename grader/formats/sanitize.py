@@ -82,6 +82,18 @@ def defuse_workflow_commands(text: str) -> str:
                      for line in text.split("\n"))
 
 
+OWN_STYLE = re.compile(r"(?:\x1b\[[0-9;]*m|\s)*")  # a view's own colour codes and whitespace
+
+
+def defuse_rendered(text: str) -> str:
+    """``defuse_workflow_commands`` for a view's finished output, which carries its own colour
+    codes (SGR sequences: the only escape sequences left once report text is escaped): a line
+    whose first visible characters are ``::`` gets a leading backslash too."""
+    text = defuse_workflow_commands(text)
+    return "\n".join("\\" + line if line[OWN_STYLE.match(line).end():].startswith(WORKFLOW_COMMAND) else line
+                     for line in text.split("\n"))
+
+
 def cap(text: str, limit: int, lines: int | None = None) -> str:
     """At most ``limit`` characters and ``lines`` lines; a cut ends with what it left out."""
     if lines is not None and text.count("\n") >= lines:

@@ -4,7 +4,8 @@ feedback), a summary when there are several reports, and the isolation line.
 Renders to text for the stream the CLI names (its encoding, width and colours); it never prints.
 Every string taken from a report goes through ``sanitize`` as ``Text`` (never rich markup), so a
 message shows its escape sequences, control characters and bidirectional overrides escaped: it
-cannot clear the screen, move the cursor or paint a score. Where the stream's encoding lacks the
+cannot clear the screen, move the cursor or paint a score; and since wrapping makes new line
+starts, the rendered lines are defused of workflow commands once more (a CI log reads them). Where the stream's encoding lacks the
 view's own glyphs (``·``, ``…``, box lines), ASCII stands in.
 """
 
@@ -35,7 +36,9 @@ def render(reports: list[ExerciseReport], versions: dict, bundle: bool, settings
         render_summary(reports, console, glyphs)
     if reports:
         console.print(Text(isolation_line(reports[0]), style="dim"))
-    return Output(buffer.getvalue())
+    # wrapping and folding make new line starts: a text that was ``a ::b`` can wrap into a line
+    # ``::b``, so the rendered lines themselves are defused (a CI log reads them as they are)
+    return Output(sanitize.defuse_rendered(buffer.getvalue()))
 
 
 def render_failure(error, settings: Settings) -> None:

@@ -51,6 +51,11 @@ def test_workflow_commands_lose_their_line_start_and_legacy_prefix():
     assert sanitize.plain("###[x") .count("##[") == 0
 
 
+def test_rendered_output_is_defused_after_wrapping_even_behind_colour_codes():
+    assert sanitize.defuse_rendered("a\n  ::x::y\n\x1b[2m::z::w\x1b[0m\nb :: c") == \
+        "a\n\\  ::x::y\n\\\x1b[2m::z::w\x1b[0m\nb :: c"
+
+
 def test_caps_say_what_they_cut():
     text = sanitize.plain("x" * 10_000, limit=100)
     assert len(text) == 100 and text.endswith("more characters]")

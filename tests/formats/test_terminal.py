@@ -35,7 +35,7 @@ def score_lines(lines: list[str]) -> list[str]:
 
 @pytest.mark.parametrize("name", list(HOSTILE))
 def test_hostile_text_cannot_forge_the_screen(name):
-    text = rendered([hostile_report(HOSTILE[name])])
+    text = rendered([hostile_report(HOSTILE[name], path=HOSTILE[name][:300])])
     lines = screen_after(text)
     assert score_lines(lines) == ["Score: 1/4"], name  # the real score, once, where the view puts it
     assert lines[1].startswith("exercise1"), lines[:3]  # the header is still on screen: no clear, no jump
@@ -66,3 +66,14 @@ def test_every_encoding_renders_and_ascii_gets_ascii_glyphs():
     ascii_text = rendered(reports, encoding="ascii", color=None, terminal=False)
     assert "exercise1 - The derivative" in ascii_text and "·" not in ascii_text
     assert not any(ord(c) > 0x7F for c in ascii_text.replace("caf\u00e9 \u2713", ""))
+
+
+@pytest.mark.parametrize("name", ["clear and paint", "workflow command", "bidi override", "many lines"])
+def test_the_summary_of_several_reports_holds_too(name):
+    reports = [hostile_report(HOSTILE[name], path=HOSTILE[name][:300]), report(path="other.py")]
+    text = rendered(reports)
+    assert not any(line.lstrip().startswith("::") or "##[" in line for line in text.split("\n"))  # the raw log
+    lines = screen_after(text)
+    assert score_lines(lines) == ["Score: 1/4", "Score: 1/1"]
+    assert [line for line in lines if line.startswith("Total:")] == ["Total: 2/5 points over 2 reports"]
+    assert not any(line.lstrip().startswith("::") or "##[" in line for line in lines)
