@@ -126,7 +126,6 @@ def grading_options(function):
 @click.pass_context
 def list_command(ctx):
     """List the exercises of this course."""
-    from rich.console import Console
     from rich.table import Table
 
     from grader.exercises import display
@@ -141,7 +140,7 @@ def list_command(ctx):
     for exercise in course.exercises:
         files = ", ".join(display(p) for p in exercise.student_paths())
         table.add_row(exercise.id, exercise.slug, exercise.title, str(exercise.points), files)
-    Console().print(table)
+    show(table)
 
 
 @main.command("all")
@@ -161,7 +160,6 @@ def all_command(ctx, **options):
 @click.pass_context
 def doctor_command(ctx):
     """Show what isolation this machine gives student code, and how to get more."""
-    from rich.console import Console
     from rich.table import Table
 
     from grader import doctor
@@ -172,24 +170,28 @@ def doctor_command(ctx):
     except (GraderError, OSError):
         course_root = None
     info = run_guarded(lambda: doctor.examine(course_root))
-    console = Console(highlight=False)
-    console.print(f"{info['platform']}, Python {info['python']}" + (", running as root" if info["root"] else ""))
+    lines = [f"{info['platform']}, Python {info['python']}" + (", running as root" if info["root"] else "")]
     table = Table(pad_edge=False)
     for column in ("layer", "here", "detail", "how to get it"):
         table.add_column(column, overflow="fold")
     for row in info["layers"]:
         table.add_row(row["layer"], "yes" if row["ok"] else ("no" if row["applies"] else "n/a"),
                       row["detail"], row["how"])
-    if info["layers"]:
-        console.print(table)
     isolation = info["isolation"]
-    console.print(f"isolation level here: {isolation['level']} (hidden files "
-                  f"{'readable' if isolation['hidden_files_readable'] else 'unreadable'}, network "
-                  f"{'reachable' if isolation['network_reachable'] else 'cut'}); "
-                  "strong = hidden files unreadable + network cut + seccomp, partial = hidden files unreadable")
-    console.print(bounds_line(isolation))
-    if info.get("note"):
-        console.print(info["note"])
+    show(*lines, *([table] if info["layers"] else []),
+         f"isolation level here: {isolation['level']} (hidden files "
+         f"{'readable' if isolation['hidden_files_readable'] else 'unreadable'}, network "
+         f"{'reachable' if isolation['network_reachable'] else 'cut'}); "
+         "strong = hidden files unreadable + network cut + seccomp, partial = hidden files unreadable",
+         bounds_line(isolation), *([info["note"]] if info.get("note") else []))
+
+
+def show(*renderables) -> None:
+    """Print the grader's own tables and lines for this terminal, whatever its encoding."""
+    from grader.formats import terminal
+    from grader.formats.output import Settings, write_text
+
+    write_text(terminal.render_renderables(renderables, Settings(**terminal_facts())), sys.stdout)
 
 
 def bounds_line(isolation: dict) -> str:
@@ -264,10 +266,8 @@ def pick_view(options: dict):
         raise UsageProblem(f"--json is short for --format json; give only one of --json and --format {name}")
     if options["hidden_visibility"] and name != "gradescope":
         raise UsageProblem("--hidden-visibility applies to --format gradescope only")
-    stdout = terminal_facts()
     github_output = os.environ.get("GITHUB_OUTPUT")
-    settings = Settings(verbose=options["verbose"], encoding=stdout["encoding"], width=stdout["width"],
-                        color=stdout["color"], terminal=stdout["terminal"],
+    settings = Settings(verbose=options["verbose"], **terminal_facts(),
                         hidden_visibility=options["hidden_visibility"] or DEFAULT_HIDDEN_VISIBILITY,
                         github_output=Path(github_output) if github_output else None)
     return registry.get(name), settings
@@ -316,9 +316,11 @@ def conclude(view, output, error: GraderError | None) -> None:
 
 def stop(error: GraderError | None, code: int | None = None) -> NoReturn:
     """The one way out of a command: the error's line on stderr, then its exit code (or ``code``,
-    where a view's consumer needs another)."""
+    where a view's consumer needs another). The line may quote a file name: it is made harmless."""
+    from grader.formats import sanitize
+
     if error is not None:
-        click.echo(f"grade: error: {error}", err=True)
+        click.echo(f"grade: error: {sanitize.one_line(str(error), sanitize.MESSAGE_CHARS)}", err=True)
     sys.exit(code if code is not None else error.exit_code if error is not None else errors.EXIT_OK)
 
 

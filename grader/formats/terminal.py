@@ -36,9 +36,28 @@ def render(reports: list[ExerciseReport], versions: dict, bundle: bool, settings
         render_summary(reports, console, glyphs)
     if reports:
         console.print(Text(isolation_line(reports[0]), style="dim"))
-    # wrapping and folding make new line starts: a text that was ``a ::b`` can wrap into a line
-    # ``::b``, so the rendered lines themselves are defused (a CI log reads them as they are)
-    return Output(sanitize.defuse_rendered(buffer.getvalue()))
+    return Output(finished(buffer.getvalue(), settings.encoding))
+
+
+def render_renderables(renderables, settings: Settings) -> str:
+    """The grader's own tables and lines (``grade list``, ``grade doctor``), rendered like the view."""
+    console, buffer = text_console(settings)
+    for renderable in renderables:
+        console.print(renderable)
+    return finished(buffer.getvalue(), settings.encoding)
+
+
+ASCII_STANDINS = str.maketrans({"…": ".", "·": "-"})  # rich's own ellipsis too; one column each
+
+
+def finished(text: str, encoding: str) -> str:
+    """Rendered text, last touches: wrapping and folding make new line starts (``a ::b`` can wrap
+    into a line ``::b``), so the lines themselves are defused, as a CI log reads them; and where the
+    encoding lacks the view's glyphs, ASCII stands in (anything else is backslash-escaped on write)."""
+    text = sanitize.defuse_rendered(text)
+    if Glyphs(encoding).ellipsis != "…" or Glyphs(encoding).dot != "·":
+        text = text.translate(ASCII_STANDINS)
+    return text
 
 
 def render_failure(error, settings: Settings) -> None:

@@ -109,3 +109,16 @@ def test_the_example_class_in_every_ci_view(tmp_path):
     assert len(suites) == len(EXAMPLE_FILES) and all(len(s.findall("testcase")) == 7 for s in suites)
     points = [int(p.get("value")) for s in suites for p in s.find("properties") if p.get("name") == "score"]
     assert sum(points) == EXAMPLE_SCORE[0]
+
+
+def test_the_graders_own_tables_work_on_an_ascii_terminal():
+    result = run_cli("list", env={**os.environ, "PYTHONIOENCODING": "ascii"})
+    assert result.returncode == 0, result.stderr
+    assert "exercise1" in result.stdout and result.stdout.isascii()
+
+
+def test_an_error_line_quoting_a_file_name_is_harmless(monkeypatch):
+    monkeypatch.chdir(REPO)
+    result = invoke("exercise1", "/tmp/\x1b[2J\u202e.py")
+    assert result.exit_code == 2
+    assert result.output.strip() == "grade: error: no such file: /tmp/\\x1b[2J\\u202e.py"
