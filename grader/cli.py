@@ -267,7 +267,9 @@ def pick_view(options: dict):
     if options["hidden_visibility"] and name != "gradescope":
         raise UsageProblem("--hidden-visibility applies to --format gradescope only")
     github_output = os.environ.get("GITHUB_OUTPUT")
-    settings = Settings(verbose=options["verbose"], **terminal_facts(),
+    facts = terminal_facts() if options["output"] is None else {"encoding": "utf-8", "width": 100, "color": None,
+                                                                  "terminal": False}  # a file: no colours
+    settings = Settings(verbose=options["verbose"], **facts,
                         hidden_visibility=options["hidden_visibility"] or DEFAULT_HIDDEN_VISIBILITY,
                         github_output=Path(github_output) if github_output else None)
     return registry.get(name), settings

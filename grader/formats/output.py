@@ -14,6 +14,8 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from grader.formats import sanitize
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -60,16 +62,13 @@ class Labels:
     exercise when the run has several of them (so names stay unique and short)."""
 
     def __init__(self, reports):
-        from grader.formats import sanitize
-
-        self.sanitize = sanitize
         self.exercise = len({r.exercise["id"] for r in reports}) > 1
         self.submission = len({r.submission["path"] for r in reports}) > 1
 
     def __call__(self, report, title: str) -> str:
         parts = [report.submission["path"]] if self.submission else []
         parts += [report.exercise["id"]] if self.exercise else []
-        return self.sanitize.one_line(": ".join([*parts, title]))
+        return sanitize.one_line(": ".join([*parts, title]))
 
 
 def deliver(output: Output, stream=None) -> None:
