@@ -103,8 +103,9 @@ def grading_options(function):
                                  "in the report, so it reproduces a run). With $GRADER_SECRET set, hidden "
                                  "checks' inputs are keyed by the secret and the submission, from this base.")(function)
     function = click.option("--format", "view", type=ViewName(), default=None,
-                            help="The view: text (default), json, classroom (GitHub Classroom's payload, "
-                                 "also appended to $GITHUB_OUTPUT), gradescope (results.json), junit (JUnit XML).")(function)
+                            help="The view: text (default), json, classroom (GitHub Classroom's payload, also "
+                                 "appended to $GITHUB_OUTPUT), gradescope (results.json), junit (JUnit XML)."
+                            )(function)
     function = click.option("--json", "as_json", is_flag=True,
                             help="Short for --format json: the JSON report alone on stdout.")(function)
     function = click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
@@ -327,7 +328,8 @@ def stop(error: GraderError | None, code: int | None = None) -> NoReturn:
 
 
 def load_course(ctx):
-    from grader.exercises import find_course, load_course as load
+    from grader.exercises import find_course
+    from grader.exercises import load_course as load
 
     course_dir = ctx.meta.get("grader.course")
     return load(course_dir) if course_dir else find_course()

@@ -83,7 +83,8 @@ def document(reports: list[ExerciseReport], label: Labels, limit: int) -> dict:
                                     code=sanitize.one_line(check.name)))
         if not report.tests:
             reason = report.error["message"] if report.error else "no checks ran"
-            tests.append(test_entry(label(report, "grading"), "error", 0, sanitize.plain(reason, limit), filename, None))
+            tests.append(test_entry(label(report, "grading"), "error", 0, sanitize.plain(reason, limit),
+                                    filename, None))
     failed = any(t["status"] != "pass" for t in tests)
     status = "error" if any(r.status == "error" for r in reports) else ("fail" if failed else "pass")
     return {"version": 1, "status": status, "max_score": sum(r.max_score for r in reports), "tests": tests}

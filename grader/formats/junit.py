@@ -69,7 +69,8 @@ def document(reports: list[ExerciseReport], limit: int) -> ET.Element:
 
 def suite_element(root: ET.Element, report: ExerciseReport, several: bool, limit: int) -> ET.Element:
     exercise = sanitize.xml(report.exercise["id"], sanitize.NAME_CHARS, None)
-    name = exercise if not several else f"{sanitize.xml(report.submission['path'], sanitize.NAME_CHARS, None)}: {exercise}"
+    path = sanitize.xml(report.submission["path"], sanitize.NAME_CHARS, None)
+    name = f"{path}: {exercise}" if several else exercise
     suite = ET.SubElement(root, "testsuite", name=name)
     properties = ET.SubElement(suite, "properties")
     record = {"score": str(report.score), "max_score": str(report.max_score), "status": report.status,

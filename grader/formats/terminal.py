@@ -4,9 +4,9 @@ feedback), a summary when there are several reports, and the isolation line.
 Renders to text for the stream the CLI names (its encoding, width and colours); it never prints.
 Every string taken from a report goes through ``sanitize`` as ``Text`` (never rich markup), so a
 message shows its escape sequences, control characters and bidirectional overrides escaped: it
-cannot clear the screen, move the cursor or paint a score; and since wrapping makes new line
-starts, the rendered lines are defused of workflow commands once more (a CI log reads them). Where the stream's encoding lacks the
-view's own glyphs (``·``, ``…``, box lines), ASCII stands in.
+cannot clear the screen, move the cursor or paint a score. Wrapping makes new line starts, so the
+rendered lines are defused of workflow commands once more (a CI log reads them). Where the
+stream's encoding lacks the view's own glyphs (``·``, ``…``, box lines), ASCII stands in.
 """
 
 from __future__ import annotations

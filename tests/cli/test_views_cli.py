@@ -3,7 +3,6 @@ hostile submission on a terminal, and a terminal that cannot encode the grader's
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 
