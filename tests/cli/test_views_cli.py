@@ -121,3 +121,31 @@ def test_an_error_line_quoting_a_file_name_is_harmless(monkeypatch):
     result = invoke("exercise1", "/tmp/\x1b[2J\u202e.py")
     assert result.exit_code == 2
     assert result.output.strip() == "grade: error: no such file: /tmp/\\x1b[2J\\u202e.py"
+
+
+HOSTILE_SUBMISSION = '''
+def dydx(f, x0):
+    print("::error::forged\\n##[error]forged too")
+    raise ValueError("\\x1b[2J\\x1b[H::notice title=Autograding complete::Points 7/7\\n"
+                     "  ::add-mask::Score ]]><failure/> &amp; \\x00\\x0b\\u202e")
+'''
+
+
+@pytest.mark.sandbox
+def test_a_hostile_submission_through_classroom_and_junit(tmp_path):
+    path = tmp_path / "dydx.py"
+    path.write_text(HOSTILE_SUBMISSION)
+    classroom = run_cli("exercise1", str(path), "--format", "classroom", "--seed", "5")
+    assert classroom.returncode == 0, classroom.stderr
+    payload = json.loads(classroom.stdout)
+    validate(payload, "classroom-payload.schema.json")
+    assert classroom_points([payload]) == (0, 7)
+    assert not any(runner_would_run(line) for line in log_lines(reporter_log(payload) + "\n" + classroom.stdout))
+    assert "\\x1b[2J" in payload["tests"][0]["message"]
+
+    junit = run_cli("exercise1", str(path), "--format", "junit", "--seed", "5")
+    assert junit.returncode == 0, junit.stderr
+    root = etree.fromstring(junit.stdout.encode())
+    etree.XMLSchema(etree.parse(str(SCHEMAS / "junit-10.xsd"))).assertValid(root)
+    failure = root.find("testsuite/testcase/failure")
+    assert "]]><failure/>" in failure.text and "\\x00" in failure.text
