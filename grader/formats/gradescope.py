@@ -137,7 +137,7 @@ def summary(reports: list[ExerciseReport], limit: int) -> str:
         lines.append("")
     levels = sorted({r.isolation["level"] for r in reports}, key=LEVELS.index)
     if levels:
-        lines.append(sanitize.markdown(f"Your code ran in a sandbox (isolation: {levels[0]}).", limit))
+        lines.append(sanitize.markdown(f"Isolation of your code while it was graded: {levels[0]}.", limit))
     return "\n".join(lines)
 
 
