@@ -20,6 +20,9 @@ from ..formats.test_terminal import screen_after
 
 EXAMPLE_FILES = sorted(str(p.relative_to(REPO)) for p in (EXAMPLES / "exercise1").glob("*.py"))
 EXAMPLE_SCORE = (26, 49)  # tests/cli/test_cli.py::test_examples_class_scores, summed
+# how an ESC from the child reaches a screen: escaped by the view, or already replaced where the
+# trusted side decodes the child's text (and then backslash-escaped by an ASCII terminal)
+SHOWN_ESC = ("\\x1b[2J", "\ufffd[2J", "\\ufffd[2J")
 
 
 def invoke(*args, env=None):
@@ -74,7 +77,7 @@ def test_a_hostile_message_on_a_terminal_and_an_ascii_terminal(tmp_path):
     assert result.returncode == 0, result.stderr
     lines = screen_after(result.stdout)
     assert [line for line in lines if line.startswith("Score:")] == ["Score: 0/7"]
-    assert any("\\x1b[2J\\x1b[H...Score:" in line for line in lines)
+    assert any(shown in line for shown in SHOWN_ESC for line in lines)
     assert lines[1].startswith("exercise1 - The derivative")  # ASCII stands in for the middle dot
     assert result.stdout.isascii()
 
@@ -141,11 +144,11 @@ def test_a_hostile_submission_through_classroom_and_junit(tmp_path):
     validate(payload, "classroom-payload.schema.json")
     assert classroom_points([payload]) == (0, 7)
     assert not any(runner_would_run(line) for line in log_lines(reporter_log(payload) + "\n" + classroom.stdout))
-    assert "\\x1b[2J" in payload["tests"][0]["message"]
+    assert any(shown in payload["tests"][0]["message"] for shown in SHOWN_ESC)
 
     junit = run_cli("exercise1", str(path), "--format", "junit", "--seed", "5")
     assert junit.returncode == 0, junit.stderr
     root = etree.fromstring(junit.stdout.encode())
     etree.XMLSchema(etree.parse(str(SCHEMAS / "junit-10.xsd"))).assertValid(root)
     failure = root.find("testsuite/testcase/failure")
-    assert "]]><failure/>" in failure.text and "\\x00" in failure.text
+    assert "]]><failure/>" in failure.text and ("\\x00" in failure.text or "\ufffd" in failure.text)
