@@ -4,10 +4,13 @@
     grade exercise1 [FILE...]       grade your file (or the given files) for one exercise
     grade all                       grade every exercise in this repository
 
-An exercise may be named ``exercise3``, ``3``, ``ex3`` or by its slug. Exit codes: 0 grading
-completed (whatever the score), 2 usage error (unknown exercise, missing file), 3 broken course
+An exercise may be named ``exercise3``, ``3``, ``ex3`` or by its slug. ``--format`` picks the view
+(``text``, ``json``, ``classroom``, ``gradescope``, ``junit``: ``grader.formats.registry``). Exit codes
+(``grader.errors``, the one place that maps a failure to its code): 0 grading completed (whatever
+the score), 2 usage error (unknown exercise, missing file, unknown format), 3 broken course
 (malformed exercise metadata, tests that do not load), 4 internal failure (sandbox, grader bug),
-5 isolation below what ``--require-isolation`` asks for.
+5 isolation below what ``--require-isolation`` asks for. ``--format classroom`` exits 0 once its
+payload is written, whatever happened: the payload says it, and the reporter fails the job.
 
     grade doctor                    what isolation this machine gives, and how to get more
     grade validate [EXERCISE...]    prove each exercise sound (instructor); exit 1 on any failure
@@ -19,12 +22,13 @@ import os
 import sys
 import traceback
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
-from grader.errors import GraderError, IsolationTooWeak, UsageProblem
-
-EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_COURSE, EXIT_INTERNAL, EXIT_ISOLATION = 0, 1, 2, 3, 4, 5
+from grader import errors
+from grader.errors import GraderError, UsageProblem
+from grader.formats import registry
 
 
 class GradeGroup(click.Group):
@@ -68,14 +72,50 @@ def main():
     """Grade PyTorch autograd exercises; your code runs in a sandbox, the checks outside it."""
 
 
+class ViewName(click.ParamType):
+    """A view's name (``grader.formats.registry``); anything else is one line listing the valid ones."""
+
+    name = "format"
+
+    def get_metavar(self, param, *args, **kwargs):
+        return "[" + "|".join(registry.names()) + "]"
+
+    def convert(self, value, param, ctx):
+        try:
+            registry.get(value)
+        except UsageProblem as error:
+            raise OneLineUsageError(str(error)) from None
+        return value
+
+
+class OneLineUsageError(click.UsageError):
+    """A usage error shown as the grader's one line (not click's usage block), exit code 2."""
+
+    exit_code = errors.EXIT_USAGE
+
+    def show(self, file=None):
+        click.echo(f"grade: error: {self.format_message()}", err=True)
+
+
 def grading_options(function):
     function = course_option(function)
     function = click.option("--seed", type=click.IntRange(0, 2**31 - 1),
                             help="Base seed for the drawn inputs (default: fixed per exercise; recorded "
                                  "in the report, so it reproduces a run). With $GRADER_SECRET set, hidden "
                                  "checks' inputs are keyed by the secret and the submission, from this base.")(function)
+    function = click.option("--format", "view", type=ViewName(), default=None,
+                            help="The view: text (default), json, classroom (GitHub Classroom's payload, also "
+                                 "appended to $GITHUB_OUTPUT), gradescope (results.json), junit (JUnit XML)."
+                            )(function)
     function = click.option("--json", "as_json", is_flag=True,
-                            help="Print the JSON report alone on stdout.")(function)
+                            help="Short for --format json: the JSON report alone on stdout.")(function)
+    function = click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
+                            help="Write the document to this file (atomically) instead of stdout, e.g. "
+                                 "/autograder/results/results.json.")(function)
+    function = click.option("--hidden-visibility", type=click.Choice(["hidden", "after_due_date", "after_published",
+                                                                       "visible"]),
+                            help="Gradescope: when students see hidden checks (default after_published; "
+                                 "hidden also hides their total score until grades are published).")(function)
     function = click.option("-v", "--verbose", is_flag=True,
                             help="Also show your code's output and tracebacks.")(function)
     function = click.option("--require-isolation", "require", type=click.Choice(["strong", "partial", "weak"]),
@@ -88,12 +128,11 @@ def grading_options(function):
 @click.pass_context
 def list_command(ctx):
     """List the exercises of this course."""
-    from rich.console import Console
     from rich.table import Table
 
     from grader.exercises import display
 
-    course = load_course(ctx)
+    course = run_guarded(lambda: load_course(ctx))
     table = Table(pad_edge=False)
     table.add_column("id", no_wrap=True)
     table.add_column("slug", no_wrap=True)
@@ -103,17 +142,19 @@ def list_command(ctx):
     for exercise in course.exercises:
         files = ", ".join(display(p) for p in exercise.student_paths())
         table.add_row(exercise.id, exercise.slug, exercise.title, str(exercise.points), files)
-    Console().print(table)
+    show(table)
 
 
 @main.command("all")
 @grading_options
 @click.pass_context
-def all_command(ctx, seed, as_json, verbose, require):
+def all_command(ctx, **options):
     """Grade every exercise, each from its file in this repository."""
-    course = load_course(ctx)
-    jobs = [(exercise, exercise.student_paths()) for exercise in course.exercises]
-    grade(course, jobs, seed, as_json, verbose, bundle=True, require=require)
+    def jobs():
+        course = load_course(ctx)
+        return course, [(exercise, exercise.student_paths()) for exercise in course.exercises]
+
+    run_guarded(lambda: grade(jobs, options, together=True), options["verbose"])
 
 
 @main.command("doctor")
@@ -121,7 +162,6 @@ def all_command(ctx, seed, as_json, verbose, require):
 @click.pass_context
 def doctor_command(ctx):
     """Show what isolation this machine gives student code, and how to get more."""
-    from rich.console import Console
     from rich.table import Table
 
     from grader import doctor
@@ -132,24 +172,28 @@ def doctor_command(ctx):
     except (GraderError, OSError):
         course_root = None
     info = run_guarded(lambda: doctor.examine(course_root))
-    console = Console(highlight=False)
-    console.print(f"{info['platform']}, Python {info['python']}" + (", running as root" if info["root"] else ""))
+    lines = [f"{info['platform']}, Python {info['python']}" + (", running as root" if info["root"] else "")]
     table = Table(pad_edge=False)
     for column in ("layer", "here", "detail", "how to get it"):
         table.add_column(column, overflow="fold")
     for row in info["layers"]:
         table.add_row(row["layer"], "yes" if row["ok"] else ("no" if row["applies"] else "n/a"),
                       row["detail"], row["how"])
-    if info["layers"]:
-        console.print(table)
     isolation = info["isolation"]
-    console.print(f"isolation level here: {isolation['level']} (hidden files "
-                  f"{'readable' if isolation['hidden_files_readable'] else 'unreadable'}, network "
-                  f"{'reachable' if isolation['network_reachable'] else 'cut'}); "
-                  "strong = hidden files unreadable + network cut + seccomp, partial = hidden files unreadable")
-    console.print(bounds_line(isolation))
-    if info.get("note"):
-        console.print(info["note"])
+    show(*lines, *([table] if info["layers"] else []),
+         f"isolation level here: {isolation['level']} (hidden files "
+         f"{'readable' if isolation['hidden_files_readable'] else 'unreadable'}, network "
+         f"{'reachable' if isolation['network_reachable'] else 'cut'}); "
+         "strong = hidden files unreadable + network cut + seccomp, partial = hidden files unreadable",
+         bounds_line(isolation), *([info["note"]] if info.get("note") else []))
+
+
+def show(*renderables) -> None:
+    """Print the grader's own tables and lines for this terminal, whatever its encoding."""
+    from grader.formats import terminal
+    from grader.formats.output import Settings, write_text
+
+    write_text(terminal.render_renderables(renderables, Settings(**terminal_facts())), sys.stdout)
 
 
 @main.command("validate")
@@ -161,7 +205,6 @@ def validate_command(ctx, names, as_json):
     """Prove each exercise sound: metadata, statement, points, reference, stub, variants (exit 1 on a failure)."""
     import json
 
-    from rich.console import Console
     from rich.table import Table
 
     from grader import validate
@@ -175,16 +218,13 @@ def validate_command(ctx, names, as_json):
     if as_json:
         click.echo(json.dumps({**result, "seconds": round(seconds, 1)}, indent=2))
     else:
-        console = Console(highlight=False)
         table = Table(pad_edge=False)
         for column in ("exercise", "check", "", "detail"):
             table.add_column(column, overflow="fold")
         for row in rows:
             table.add_row(row.exercise, row.check, "ok" if row.ok else "FAIL", row.detail)
-        console.print(table)
-        console.print(f"{result['checks'] - result['failed']} of {result['checks']} checks passed "
-                      f"in {seconds:.1f} s")
-    sys.exit(EXIT_OK if result["ok"] else EXIT_INVALID)
+        show(table, f"{result['checks'] - result['failed']} of {result['checks']} checks passed in {seconds:.1f} s")
+    sys.exit(errors.EXIT_OK if result["ok"] else errors.EXIT_INVALID)
 
 
 def exercise_id(root: Path, name: str) -> str:
@@ -210,105 +250,143 @@ def make_exercise_command(reference: str) -> click.Command:
     @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
     @grading_options
     @click.pass_context
-    def exercise_command(ctx, files, seed, as_json, verbose, require):
-        course = load_course(ctx)
-        exercise = run_guarded(lambda: course.resolve(reference))
-        if not files:
-            jobs = [(exercise, exercise.student_paths())]
-        else:
+    def exercise_command(ctx, files, **options):
+        def jobs():
+            course = load_course(ctx)
+            exercise = course.resolve(reference)
+            if not files:
+                return course, [(exercise, exercise.student_paths())]
             for path in files:
                 if not path.is_file():
-                    fail_usage(f"no such file: {path}")
+                    raise UsageProblem(f"no such file: {path}")
             if len(exercise.student_files) > 1:
-                fail_usage(f"{exercise.id} takes {len(exercise.student_files)} files; grade them "
-                           f"in place with `grade {exercise.id}`")
-            jobs = [(exercise, [path]) for path in files]
-        grade(course, jobs, seed, as_json, verbose, bundle=False, require=require)
+                raise UsageProblem(f"{exercise.id} takes {len(exercise.student_files)} files; grade them "
+                                   f"in place with `grade {exercise.id}`")
+            return course, [(exercise, [path]) for path in files]
+
+        run_guarded(lambda: grade(jobs, options, together=False), options["verbose"])
 
     return exercise_command
 
 
-def grade(course, jobs, seed, as_json: bool, verbose: bool, bundle: bool, require: str | None = None) -> None:
-    """Grade each (exercise, files) job, print the chosen view, exit with the documented code.
+def grade(jobs, options: dict, together: bool) -> None:
+    """Grade, render the chosen view, deliver it, exit with the documented code.
 
-    ``require``: the lowest isolation level accepted; below it nothing is graded (exit 5),
-    checked before any student code runs and again on every report.
+    ``jobs()`` gives the course and its (exercise, files) jobs. Every failure, before grading or
+    recorded in a report, reaches its exit code by one path (``conclude``); a view whose consumer
+    must always get a document (Classroom, Gradescope, JUnit) renders one for a failed run too.
     """
-    def work():
-        from rich.console import Console
-
-        from grader.exercises import display
-        from grader.formats import json_document, terminal
-        from grader.sandbox.isolation import weaker
+    view, settings = pick_view(options)
+    output, error = None, None
+    try:
         from grader.seeds import read_secret
-        from grader.session import GradingSession
-        from grader.submission import load_submission
+        from grader.session import grade_jobs
 
-        exercises = list({exercise.id: exercise for exercise, _ in jobs}.values())
-        with GradingSession(course, exercises, seed=seed, secret=read_secret()) as session:
-            if require:
-                session.require_isolation(require)
-            submissions = [load_submission(e, paths, label=display(paths[0])) for e, paths in jobs]
-            reports = []
-            for group in group_by_student(submissions, bundle):
-                reports.extend(session.grade(group))
-            versions = session.versions()
-        below = [r for r in reports if require and r.status == "graded" and weaker(r.isolation["level"], require)]
-        if below:
-            raise IsolationTooWeak(f"a child ran at isolation level {below[0].isolation['level']}, below the "
-                                   f"required {require}; nothing is reported; run 'grade doctor'")
-        if as_json:
-            click.echo(json_document.render(reports, versions, as_bundle=bundle))
-        else:
-            console = Console(highlight=False)
-            terminal.render(reports, console, verbose)
-            console.print(terminal.isolation_line(reports[0]), style="dim")
-        return reports
-
-    reports = run_guarded(work, verbose)
-    failures = [r.error for r in reports if r.status == "error"]
-    if failures:
-        click.echo(f"grade: error: {failures[0]['message']}", err=True)
-        sys.exit(EXIT_COURSE if failures[0]["kind"] == "course" else EXIT_INTERNAL)
-    sys.exit(EXIT_OK)
+        secret = read_secret()
+        course, job_list = jobs()
+        graded = grade_jobs(course, job_list, seed=options["seed"], secret=secret,
+                            require=options["require"], together=together)
+        output = view.render(graded.reports, graded.versions, graded.bundle, settings)
+        error = next(filter(None, (errors.from_report(r.error) for r in graded.reports)), None)
+    except KeyboardInterrupt:
+        raise
+    except Exception as exc:  # noqa: BLE001 - every failure becomes one line and its exit code
+        error = exc if isinstance(exc, GraderError) else internal(exc, options["verbose"])
+        output = failure_output(view, error, settings)
+    if output is not None and options["output"] is not None:
+        output = output.to_file(options["output"])
+    conclude(view, output, error)
 
 
-def group_by_student(submissions, together: bool):
-    """``grade all`` grades one student's exercises in one run; several files are several students."""
-    return [submissions] if together else [[s] for s in submissions]
+def pick_view(options: dict):
+    """The view the options name, and its settings (read here, once, from the environment)."""
+    from grader.formats.gradescope import DEFAULT_HIDDEN_VISIBILITY
+    from grader.formats.output import Settings
+
+    name = options["view"] or ("json" if options["as_json"] else registry.DEFAULT)
+    if options["as_json"] and name != "json":
+        raise UsageProblem(f"--json is short for --format json; give only one of --json and --format {name}")
+    if options["hidden_visibility"] and name != "gradescope":
+        raise UsageProblem("--hidden-visibility applies to --format gradescope only")
+    github_output = os.environ.get("GITHUB_OUTPUT")
+    facts = terminal_facts() if options["output"] is None else {"encoding": "utf-8", "width": 100, "color": None,
+                                                                  "terminal": False}  # a file: no colours
+    settings = Settings(verbose=options["verbose"], **facts,
+                        hidden_visibility=options["hidden_visibility"] or DEFAULT_HIDDEN_VISIBILITY,
+                        github_output=Path(github_output) if github_output else None)
+    return registry.get(name), settings
+
+
+def terminal_facts() -> dict:
+    """What rich sees of stdout: its encoding, width, colours and whether it is a terminal."""
+    from rich.console import Console
+
+    console = Console()
+    return {"encoding": getattr(sys.stdout, "encoding", None) or "utf-8", "width": console.width,
+            "color": console.color_system, "terminal": console.is_terminal}
+
+
+def failure_output(view, error: GraderError, settings):
+    try:
+        return view.render_failure(error, settings)
+    except Exception:  # noqa: BLE001 - the error line still goes out
+        return None
+
+
+def internal(exc: Exception, verbose: bool) -> GraderError:
+    if verbose:
+        traceback.print_exc()
+    return GraderError(f"internal error: {type(exc).__name__}: {exc} "
+                       f"(a bug in the grader; rerun with --verbose for details)")
+
+
+def conclude(view, output, error: GraderError | None) -> None:
+    """Deliver the output, say the notes and the error in one line each, exit with the code."""
+    from grader.formats.output import deliver
+
+    written = False
+    if output is not None:
+        try:
+            deliver(output)
+            written = True
+        except OSError as exc:
+            error = GraderError(f"cannot write the {view.__name__.rsplit('.', 1)[-1]} output: "
+                                f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": "))
+            written = False
+        for note in output.notes:
+            click.echo(f"grade: note: {note}", err=True)
+    stop(error, errors.EXIT_OK if written and view.EXIT_ZERO_WHEN_WRITTEN else None)
+
+
+def stop(error: GraderError | None, code: int | None = None) -> NoReturn:
+    """The one way out of a command: the error's line on stderr, then its exit code (or ``code``,
+    where a view's consumer needs another). The line may quote a file name: it is made harmless."""
+    from grader.formats import sanitize
+
+    if error is not None:
+        click.echo(f"grade: error: {sanitize.one_line(str(error), sanitize.MESSAGE_CHARS)}", err=True)
+    sys.exit(code if code is not None else error.exit_code if error is not None else errors.EXIT_OK)
 
 
 def load_course(ctx):
-    from grader.exercises import find_course, load_course as load
+    from grader.exercises import find_course
+    from grader.exercises import load_course as load
 
     course_dir = ctx.meta.get("grader.course")
-    return run_guarded(lambda: load(course_dir) if course_dir else find_course())
+    return load(course_dir) if course_dir else find_course()
 
 
 def run_guarded(function, verbose: bool = False):
     """Run ``function``; a grader error becomes one line on stderr and its exit code."""
     try:
         return function()
-    except UsageProblem as error:
-        fail_usage(str(error))
     except GraderError as error:
-        click.echo(f"grade: error: {error}", err=True)
-        sys.exit(error.exit_code)
+        stop(error)
     except KeyboardInterrupt:
         click.echo("grade: interrupted", err=True)
-        sys.exit(130)
+        sys.exit(errors.EXIT_INTERRUPTED)
     except Exception as error:  # noqa: BLE001 - the last line of defence: one line, not a traceback
-        if verbose:
-            traceback.print_exc()
-        click.echo(f"grade: internal error: {type(error).__name__}: {error} "
-                   f"(a bug in the grader; rerun with --verbose for details)", err=True)
-        sys.exit(EXIT_INTERNAL)
-
-
-def fail_usage(message: str):
-    """A usage error as one line (what is wrong, how to fix it), exit code 2."""
-    click.echo(f"grade: error: {message}", err=True)
-    sys.exit(EXIT_USAGE)
+        stop(internal(error, verbose))
 
 
 def run() -> None:
@@ -317,7 +395,7 @@ def run() -> None:
     Unloading torch at exit costs a noticeable part of a student's wait, and everything the
     run had to say is printed by then; so flush the streams and exit straight away.
     """
-    code = EXIT_INTERNAL
+    code = errors.EXIT_INTERNAL
     try:
         main(prog_name="grade")
     except SystemExit as exit_:

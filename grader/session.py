@@ -16,6 +16,7 @@ import os
 import platform
 import shutil
 import tempfile
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
@@ -29,7 +30,7 @@ from grader.sandbox import clean, isolation
 from grader.sandbox.fallback import SubprocessSandbox
 from grader.sandbox.pool import Sandbox, Zygote
 from grader.seeds import Seeding, seeding
-from grader.submission import Submission
+from grader.submission import Submission, load_submission
 
 SANDBOX_ENV = "GRADER_SANDBOX"  # "subprocess" forces the no-fork fallback (as on Windows)
 PYTEST_ENV = {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "PYTEST_ADDOPTS": "", "PYTEST_PLUGINS": ""}
@@ -99,8 +100,7 @@ class GradingSession:
                 raise CourseError(plugin.problems[0])
             return [self.written_report(run, plugin.sandbox_failure) for run in runs]
         except GraderError as error:
-            kind = "course" if isinstance(error, CourseError) else "grader"
-            return [self.failed_report(run, kind, str(error)) for run in runs]
+            return [self.failed_report(run, error.report_kind, str(error)) for run in runs]
 
     def check_harnesses(self, runs: list[ExerciseRun]) -> None:
         """Fail as a course error if an exercise's harness did not import in the sandbox."""
@@ -187,6 +187,41 @@ class GradingSession:
             error=error,
             duration=public_duration(run.results),
         )
+
+
+@dataclass
+class GradedRun:
+    """What a run of ``grade`` produced: one report per (submission, exercise), and the versions."""
+
+    reports: list[ExerciseReport]
+    versions: dict
+    bundle: bool  # one student's exercises graded together (``grade all``): one document
+
+
+def grade_jobs(course: Course, jobs: list[tuple[Exercise, list[Path]]], *, seed: int | None = None,
+               secret: bytes | None = None, require: str | None = None, together: bool = False) -> GradedRun:
+    """Grade each (exercise, files) job with one warm zygote and return the finished reports.
+
+    ``together``: the jobs are one student's exercises (``grade all``), graded in one pytest run;
+    otherwise each job is a submission of its own. ``require``: the lowest isolation level
+    accepted; below it nothing is graded (``IsolationTooWeak``), checked before any student code
+    runs and again on every report. A grading failure is in the reports (``status: error``);
+    only a refusal to grade raises.
+    """
+    exercises = list({exercise.id: exercise for exercise, _ in jobs}.values())
+    with GradingSession(course, exercises, seed=seed, secret=secret) as session:
+        if require:
+            session.require_isolation(require)
+        submissions = [load_submission(e, paths, label=display(paths[0])) for e, paths in jobs]
+        groups = [submissions] if together else [[s] for s in submissions]
+        reports = [report for group in groups for report in session.grade(group)]
+        versions = session.versions()
+    below = [r for r in reports
+             if require and r.status == "graded" and isolation.weaker(r.isolation["level"], require)]
+    if below:
+        raise IsolationTooWeak(f"a child ran at isolation level {below[0].isolation['level']}, below the "
+                               f"required {require}; nothing is reported; run 'grade doctor'")
+    return GradedRun(reports, versions, bundle=together)
 
 
 def public_duration(results) -> float:

@@ -1,1 +1,3 @@
-"""Views of finished reports. Each module reads reports; none computes a score."""
+"""Views of finished reports, one module per format (``registry`` names them: text, json,
+classroom, gradescope, junit). Each reads reports and never computes a score; every string it
+takes from a report passes ``sanitize``; ``output.deliver`` is the only code that writes."""

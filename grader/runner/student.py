@@ -141,6 +141,13 @@ def explain(outcome: CallOutcome, function: str, module_file: str, limits: Limit
             brief=f"{function} used autograd, which this exercise forbids",
             hint=AUTOGRAD_HINT,
         )
+    if outcome.phase == "after":
+        return StudentCallFailed(
+            f"{function} returned, but {error['message']}",
+            brief=f"{function} left code of its own in place after returning",
+            hint="Exit every mode you enter, join every thread you start, and leave signal handlers, "
+                 "timers, hooks and the libraries' functions as you found them before returning.",
+        )
     if error["harness"]:
         return StudentCallFailed(f"{function} {error['message']}",
                                  brief=f"{function} returned a value of the wrong kind", hint=hint)

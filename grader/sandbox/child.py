@@ -1,11 +1,19 @@
 """What a sandboxed child does: confine itself, import the student's file, run one harness entry.
 
 Runs on the untrusted side, in a process forked from the zygote (or, where there is no fork, in
-a fresh interpreter). It imports nothing of the grader but the protocol, the layers and the
-harness API. It writes two kinds of frames on its result pipe: ``ready`` (the layers in force,
-written before any student code runs) and ``result`` (what the call returned or raised). It
-never returns: it leaves with ``os._exit`` so that no ``atexit`` hook or finaliser a student
-registered runs after the result is written.
+a fresh interpreter). It imports nothing of the grader but the protocol, the layers, the guard,
+the after-call checks and the harness API. It writes two kinds of frames on its result pipe:
+``ready`` (the layers in force, written before any student code runs) and ``result`` (what the
+call returned or raised), and the trusted side accepts exactly one of each, in that order.
+
+Nothing of the student's runs after the call: the exercise's guard is never lifted (the child
+leaves with ``os._exit`` from inside it, so no ``atexit`` hook or finaliser runs either), and
+before anything is read or encoded ``integrity.check`` stops and undoes what the student left
+behind, failing the call if there was any (phase ``after``). Exceptions and warnings are then
+described without calling the student's methods (``describe``). A result frame the student's
+code writes itself during the call therefore always precedes the child's own, and two result
+frames fail the call on the trusted side. (Code that writes a frame and leaves at once, during
+the call, gains what returning that value would have: it too was computed under the guard.)
 """
 
 from __future__ import annotations
@@ -14,14 +22,16 @@ import importlib.util
 import os
 import sys
 import tempfile
-import traceback
 import warnings
 
 from grader import harness as harness_api
-from grader.sandbox import guard, layers, protocol
+from grader.sandbox import describe, guard, integrity, layers, protocol
 
-MAX_TEXT = 4000
-MAX_WARNINGS = 20
+# The modules this child runs after the call: ``integrity.check`` puts them back as they were.
+AFTER_CALL_MODULES = ("grader.sandbox.child", "grader.sandbox.protocol", "grader.sandbox.describe",
+                      "grader.sandbox.guard")
+STATUS_FAILED = 70  # the child itself failed (not the student's code): the trusted side sees a crash
+describe_exception = describe.describe_exception  # the zygote describes a harness that fails to import
 
 
 def run(request: dict, result_fd: int, workdir: str, harnesses: dict, forked: bool = True) -> None:
@@ -30,21 +40,26 @@ def run(request: dict, result_fd: int, workdir: str, harnesses: dict, forked: bo
     ``forked``: this process was forked from the zygote and holds its descriptors, which are
     closed; a standalone child (``run_standalone``) was started with none.
     """
-    status = 0
+    streams, write_frame, finish = (sys.stdout, sys.stderr), protocol.write_frame, leave
     try:
         applied = confine(request["limits"], result_fd, forked, request.get("sandbox"), workdir)
         module_path = stage_files(request["files"], request["module_file"], workdir)
-        protocol.write_frame(result_fd, protocol.encode({"stage": "ready", "layers": applied}))
-        protocol.write_frame(result_fd, result_message(request, module_path, harnesses))
+        write_frame(result_fd, protocol.encode({"stage": "ready", "layers": applied}))
+        message = result_message(request, module_path, harnesses)
+        write_frame(result_fd, message)
+        finish(0, streams)
     except BaseException:  # noqa: BLE001 - the child must always leave through os._exit
-        status = 70
-    finally:
-        for stream in (sys.stdout, sys.stderr):
-            try:
-                stream.flush()
-            except BaseException:  # noqa: BLE001
-                pass
-        os._exit(status)
+        finish(STATUS_FAILED, streams)
+
+
+def leave(status: int, streams: tuple, _exit=os._exit) -> None:
+    """Flush the child's own output streams (not whatever the student put in sys.stdout), exit."""
+    for stream in streams:
+        try:
+            type(stream).flush(stream)
+        except BaseException:  # noqa: BLE001
+            pass
+    _exit(status)
 
 
 def confine(limits: dict, result_fd: int, forked: bool, sandbox: dict | None = None,
@@ -87,72 +102,54 @@ def stage_files(files: dict, module_file: str, workdir: str) -> str:
 
 
 def result_message(request: dict, module_path: str, harnesses: dict) -> bytes:
-    """Import the student's module, run the harness entry, and encode the outcome.
+    """Import the student's module, run the harness entry, check what is left, encode the outcome.
 
     ``phase`` tells the trusted side where a failure happened: ``import`` (the student's file
-    did not import), ``call`` (the entry or the student's function raised) or ``encode`` (the
-    entry returned something that is not plain data). The import and the call run under the
-    guards the exercise's ``forbidden`` list asks for (``guard.applied``). Warnings raised on the
-    way (torch's "not a leaf Tensor" among them) travel with the outcome as strings.
+    did not import), ``call`` (the entry or the student's function raised), ``after`` (something
+    of the student's was still in place once the call was over: ``integrity.check``) or
+    ``encode`` (the entry returned something that is not plain data). The import and the call
+    run under the guard the exercise's ``forbidden`` list asks for, which stays in force until
+    the process exits. Warnings raised on the way (torch's "not a leaf Tensor" among them)
+    travel with the outcome as strings. Everything this function uses after the call is held in
+    its locals from before the student's code ran.
     """
-    phase = "import"
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            with guard.applied(request.get("forbidden", ())):
-                module = import_student(module_path, request["module_name"])
-                phase = "call"
-                entry = getattr(harnesses[request["harness"]], request["entry"])
-                if not harness_api.is_entry(entry):
-                    raise LookupError(f"{request['entry']} is not a harness entry")
-                value = entry(module, **request["args"])
-            phase = "encode"
-            return protocol.encode({"stage": "result", "ok": True, "value": value,
-                                    "warnings": describe_warnings(caught)})
-        except BaseException as exc:  # noqa: BLE001 - student code may raise anything, SystemExit too
-            error = describe_exception(exc, module_path)
-    return protocol.encode({"stage": "result", "ok": False, "phase": phase, "error": error,
-                            "warnings": describe_warnings(caught)})
-
-
-def describe_warnings(records) -> list[str]:
-    return [describe_warning(w) for w in records[:MAX_WARNINGS]]
-
-
-def describe_warning(record) -> str:
+    check, as_error, unsendable = integrity.check, integrity.as_error, integrity.unsendable
+    encode, describe_error, not_plain = protocol.encode, describe.describe_exception, harness_api.NotPlainData
+    describe_warnings, describe_unsendable = describe.describe_warnings, describe.describe_unsendable
+    catcher = warnings.catch_warnings(record=True)
+    caught = catcher.__enter__()  # never exited: its exit would run the warnings module's code
+    warnings.simplefilter("always")
+    active = guard.enforce(request.get("forbidden", ()))
+    baseline = integrity.arm(AFTER_CALL_MODULES, () if active is None else (active, type(active)))
+    phase, value, error = "import", None, None
     try:
-        return f"{record.category.__name__}: {record.message}"[:MAX_TEXT]
-    except BaseException:  # noqa: BLE001
-        return "<unprintable warning>"
+        module = import_student(module_path, request["module_name"])
+        phase = "call"
+        entry = getattr(harnesses[request["harness"]], request["entry"])
+        if not harness_api.is_entry(entry):
+            raise LookupError(f"{request['entry']} is not a harness entry")
+        value = entry(module, **request["args"])
+    except BaseException as exc:  # noqa: BLE001 - student code may raise anything, SystemExit too
+        error = exc
+    problems = check(baseline, active, value)
+    if problems:
+        return encode({"stage": "result", "ok": False, "phase": "after", "error": as_error(problems),
+                       "warnings": describe_warnings(caught)})
+    if error is None and (kind := unsendable(value)) is not None:
+        return encode({"stage": "result", "ok": False, "phase": "encode", "error": describe_unsendable(kind),
+                       "warnings": describe_warnings(caught)})
+    if error is None:
+        try:
+            return encode({"stage": "result", "ok": True, "value": value, "warnings": describe_warnings(caught)})
+        except BaseException as exc:  # noqa: BLE001 - not plain data: the harness's or the student's doing
+            phase, error = "encode", exc
+    return encode({"stage": "result", "ok": False, "phase": phase,
+                   "error": describe_error(error, module_path, not_plain),
+                   "warnings": describe_warnings(caught)})
 
 
 def import_student(path: str, name: str):
     return import_module_file(name, path)
-
-
-def describe_exception(exc: BaseException, module_path: str) -> dict:
-    """Type, message, the student's line where it happened, and the full traceback for staff."""
-    where = None
-    for frame, lineno in traceback.walk_tb(exc.__traceback__):
-        if frame.f_code.co_filename == module_path:
-            where = {"line": lineno, "function": frame.f_code.co_name}
-    if isinstance(exc, SyntaxError) and exc.filename == module_path:
-        where = {"line": exc.lineno or 0, "function": "<module>"}
-    try:
-        message = str(exc)
-    except BaseException:  # noqa: BLE001 - a student's exception may lie in __str__
-        message = "<unprintable exception>"
-    try:
-        text = "".join(traceback.format_exception(exc))
-    except BaseException:  # noqa: BLE001
-        text = ""
-    return {
-        "type": type(exc).__name__,
-        "message": message[:MAX_TEXT],
-        "where": where,
-        "traceback": text[-MAX_TEXT * 2 :],
-        "harness": isinstance(exc, harness_api.NotPlainData),
-    }
 
 
 def run_standalone() -> None:

@@ -39,7 +39,8 @@ class CallOutcome:
     """What happened to one call in one child, as plain data for the checks and the report.
 
     status: ``ok`` (value holds the decoded result), ``raised`` (the student's code or the
-    harness raised; ``error`` describes it, ``phase`` says import, call or encode), ``timeout``,
+    harness raised, or left something running after the call; ``error`` describes it, ``phase``
+    says import, call, after or encode), ``timeout``,
     ``crashed`` (the child died or exited without a result), ``protocol`` (the child wrote
     something that is not a valid frame), ``too_large`` (the result exceeded its cap), or
     ``unavailable`` (no child ran: the submission cannot be run at all, ``detail`` says why).
@@ -100,7 +101,7 @@ def ready_layers(messages: list) -> dict:
     return {}
 
 
-PHASES = ("import", "call", "encode")
+PHASES = ("import", "call", "after", "encode")
 ERROR_FIELDS = {"type": str, "message": str, "traceback": str, "harness": bool}
 
 

@@ -306,7 +306,7 @@ try:
         t.start()
         threads.append(t)
 except (RuntimeError, MemoryError):
-    pass""", dangerous=True),
+    pass""", expect="threads running after returning", dangerous=True),
     Attack("memory-bomb", "HOG = []\ntry:\n    while True:\n        HOG.append(bytearray(256 << 20))\nexcept MemoryError:\n    HOG = None",
            dangerous=True),
     Attack("shared-mmap-bomb",
@@ -351,7 +351,7 @@ assert libc.unshare(0x10000000 | 0x40000000) != 0  # a user and network namespac
     # ------------------------------------------------------------------ lying results and channels
     Attack("patched-comparisons",
            "import torch, math\ntorch.allclose = lambda *a, **k: True\nmath.isclose = lambda *a, **k: True\n"
-           "torch.Tensor.__eq__ = lambda *a: True"),
+           "torch.Tensor.__eq__ = lambda *a: True", expect="changed Tensor.__eq__"),
     Attack("fake-report-on-every-stream",
            "FAKE = '{\"score\": 7, \"max_score\": 7, \"status\": \"graded\"}'\nprint(FAKE)\nprint(FAKE, file=sys.stderr)",
            at_call="    for fd in (1, 2, 3, 4, 5):\n        try:\n            os.write(fd, FAKE.encode())\n        except OSError:\n"

@@ -230,8 +230,8 @@ def test_a_report_that_cannot_be_written_becomes_that_submissions_error_report(g
 
     build = GradingSession.report
 
-    def unwritable(self, run, elapsed, sandbox_failure):
-        report = build(self, run, elapsed, sandbox_failure)
+    def unwritable(self, run, sandbox_failure):
+        report = build(self, run, sandbox_failure)
         report.tests[0].message = "smuggled \ud800"
         return report
 

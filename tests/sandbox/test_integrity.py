@@ -1,0 +1,223 @@
+"""The after-call checks, each scenario in a forked child set up as a grading child is.
+
+``integrity.check`` changes the process for good (it stops the collector, restores handlers,
+adds audit hooks that can never be removed), so every scenario runs in a child of its own that
+sends back what the check found and what it could observe afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+
+import pytest
+import torch
+
+from grader.sandbox import child, describe, guard, integrity
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+
+
+def in_child(scenario, guarded: bool = False) -> dict:
+    """Run ``scenario()`` between ``arm`` and ``check`` in a forked child; its findings."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.close(read_end)
+            torch.set_num_threads(1)
+            active = guard.enforce(["autograd"] if guarded else [])
+            baseline = integrity.arm(child.AFTER_CALL_MODULES, () if active is None else (active, type(active)))
+            value, raised = None, None
+            try:
+                value = scenario()
+            except BaseException as exc:  # noqa: BLE001
+                raised = f"{type(exc).__name__}: {exc}"
+            problems = integrity.check(baseline, active, value)
+            after = {"json.dumps": json.dumps.__module__, "mode stack": torch._C._len_torch_function_stack()}
+            os.write(write_end, json.dumps({"problems": problems, "raised": raised, "after": after}).encode())
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    data = b""
+    while chunk := os.read(read_end, 1 << 16):
+        data += chunk
+    os.close(read_end)
+    os.waitpid(pid, 0)
+    return json.loads(data)
+
+
+def said(found: dict) -> str:
+    return " | ".join(message for _, message in found["problems"])
+
+
+def clean():
+    return {"W1": torch.zeros(2, 3)}
+
+
+def joined_thread():
+    worker = threading.Thread(target=lambda: torch.ones(3).sum())
+    worker.start()
+    worker.join()
+    return clean()
+
+
+def ordinary_warning_and_numpy():
+    import warnings
+
+    import numpy
+
+    warnings.warn("ordinary")
+    return {"W1": torch.from_numpy(numpy.ones(3, dtype=numpy.float32)).clone()}
+
+
+@pytest.mark.parametrize("scenario", [clean, joined_thread, ordinary_warning_and_numpy], ids=lambda f: f.__name__)
+@pytest.mark.parametrize("guarded", [False, True], ids=["no-guard", "guard"])
+def test_benign_calls_leave_nothing(scenario, guarded):
+    found = in_child(scenario, guarded)
+    assert found["problems"] == [] and found["raised"] is None, found
+
+
+def function_mode():
+    from torch.overrides import TorchFunctionMode
+
+    TorchFunctionMode().__enter__()
+
+
+def dispatch_mode():
+    from torch.utils._python_dispatch import TorchDispatchMode
+
+    TorchDispatchMode().__enter__()
+
+
+def interval_timer():
+    import signal
+
+    signal.signal(signal.SIGALRM, lambda *_: None)
+    signal.setitimer(signal.ITIMER_REAL, 30)
+
+
+def collector_callback():
+    import gc
+
+    gc.callbacks.append(lambda phase, info: None)
+
+
+def running_thread():
+    threading.Thread(target=time.sleep, args=(2,), daemon=True).start()
+
+
+def patched_json():
+    json.dumps = lambda *a, **k: "forged"
+
+
+def patched_builtin():
+    import builtins
+
+    builtins.len = lambda x: 0
+
+
+def added_tensor_method():
+    torch.Tensor.detach = lambda self: self
+
+
+def tensor_with_an_attribute():
+    value = torch.zeros(3)
+    value.detach = lambda: torch.ones(3)
+    return {"W1": value}
+
+
+def python_kernel():
+    library = torch.library.Library("aten", "IMPL")
+    library.impl("detach", lambda x: torch.ops.aten.alias.default(x), "CPU")
+    python_kernel.keep = library
+
+
+@pytest.mark.parametrize("scenario, fragment", [
+    (function_mode, "TorchFunctionMode"),
+    (dispatch_mode, "TorchDispatchMode"),
+    (interval_timer, "interval timer"),
+    (collector_callback, "garbage collector callback"),
+    (running_thread, "1 other thread running"),
+    (patched_json, "changed json.dumps"),
+    (patched_builtin, "changed builtins.len"),
+    (added_tensor_method, "changed Tensor.detach"),
+    (tensor_with_an_attribute, "attributes set on a returned tensor"),
+    (python_kernel, "kernel registered for aten::detach"),
+], ids=lambda v: v.__name__ if callable(v) else "")
+def test_what_is_left_fails_the_call_and_is_undone(scenario, fragment):
+    found = in_child(scenario)
+    assert fragment in said(found), found
+    assert found["after"] == {"json.dumps": "json", "mode stack": 0}
+
+
+@pytest.mark.parametrize("attempt, refused", [
+    (lambda: __import__("sys").settrace(lambda *a: None), "sys.settrace"),
+    (lambda: __import__("sys").setprofile(lambda *a: None), "sys.setprofile"),
+    (lambda: setattr(integrity.check, "__code__", (lambda *a, **k: []).__code__), "__code__"),
+    (lambda: setattr(integrity.check, "__defaults__", (None, None)), "__defaults__"),
+])
+def test_tracing_and_rewriting_functions_are_refused_during_the_call(attempt, refused):
+    found = in_child(attempt)
+    assert found["raised"] is not None and refused in found["raised"], found
+
+
+def test_a_new_audit_hook_is_silently_not_added():
+    def add_hook():
+        import sys
+
+        sys.addaudithook(lambda event, args: (_ for _ in ()).throw(SystemExit(3)))
+        open(os.devnull).close()  # an audited event: the hook would end the process
+        return clean()
+
+    assert in_child(add_hook) == {"problems": [], "raised": None, "after": {"json.dumps": "json", "mode stack": 0}}
+
+
+def test_the_guarded_child_refuses_ctypes_and_the_collectors_object_lists():
+    def reach_around():
+        import ctypes
+        import gc
+
+        found = []
+        for attempt in (lambda: ctypes.CDLL(None), lambda: gc.get_objects(), lambda: ctypes.string_at(id(1), 8)):
+            try:
+                attempt()
+            except guard.AutogradForbidden:
+                found.append("refused")
+        assert found == ["refused"] * 3, found
+
+    assert in_child(reach_around, guarded=True)["raised"] is None
+
+
+def test_the_guard_checks_itself_in_the_child():
+    def undo():
+        torch._C._set_grad_enabled(True)  # not one of the entry points the guard replaces
+
+    found = in_child(undo, guarded=True)
+    assert [kind for kind, _ in found["problems"]] == ["AutogradForbidden"], found
+    assert "grad mode was switched back on" in said(found)
+
+
+def test_an_unsendable_object_is_named_without_its_metaclass():
+    class Meta(type):
+        @property
+        def __module__(cls):
+            raise AssertionError("student code ran")
+
+    class Odd(metaclass=Meta):
+        pass
+
+    assert integrity.unsendable({"records": [{"value": torch.zeros(2), "lr": 0.1}], "steps": 3}) is None
+    assert integrity.unsendable({"records": [{"odd": Odd()}]}) is Odd
+    assert integrity.unsendable({1: "non-string key"}) is int
+    assert describe.describe_unsendable(Odd)["message"] == "cannot send a value of type Odd"
+
+
+def python_dispatcher_left_on():
+    python_dispatcher_left_on.keep = torch._C._EnablePythonDispatcher()  # ops then consult Python kernels
+
+
+def test_a_dispatch_state_left_changed_fails_the_call():
+    assert "dispatch keys changed" in said(in_child(python_dispatcher_left_on))
