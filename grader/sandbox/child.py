@@ -67,9 +67,8 @@ def confine(limits: dict, result_fd: int, forked: bool, sandbox: dict | None = N
     """Cut every line to the zygote and apply the layers; return the layers in force.
 
     Order: [netns, bwrap: the zygote's, inherited] -> rlimits -> [scratch mount] -> [uid drop] ->
-    capabilities dropped -> Landlock ->
-    seccomp -> audit hook. ``sandbox`` is the trusted side's policy (the layers to apply, the
-    paths the child may read); without one, only rlimits apply.
+    capabilities dropped -> Landlock -> seccomp -> audit hook. ``sandbox`` is the trusted side's
+    policy (the layers to apply, the paths the child may read); without one, only rlimits apply.
     """
     layers.die_with_parent()
     if forked:

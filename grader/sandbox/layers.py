@@ -12,7 +12,7 @@ import os
 import signal
 import sys
 
-from grader.sandbox import landlock, scratch, seccomp_filter
+from grader.sandbox import landlock, namespaces, scratch, seccomp_filter
 
 try:
     import resource
@@ -87,7 +87,6 @@ def apply_rlimits(limits: dict) -> bool:
     return bool(vm_size)
 
 
-CLONE_NEWUSER, CLONE_NEWNET = 0x10000000, 0x40000000
 BLOCKED_EVENTS = {
     "socket.__new__": "sandbox: network and sockets are blocked",
     "os.fork": "sandbox: starting processes is blocked",
@@ -104,27 +103,9 @@ BLOCKED_EVENTS = {
 def enter_network_namespace() -> str:
     """Move this process into a new network namespace with no interfaces up; '' or why not.
 
-    As root a plain ``unshare(CLONE_NEWNET)``; otherwise inside a new user namespace mapping
-    only this uid and gid (which needs a single-threaded process: call it before numpy or torch
-    start threads). Sockets opened before stay usable: the control channel is a socket pair.
+    Sockets opened before stay usable: the control channel is a socket pair.
     """
-    if not sys.platform.startswith("linux"):
-        return "not Linux"
-    libc = ctypes.CDLL(None, use_errno=True)
-    if os.geteuid() == 0:
-        if libc.unshare(CLONE_NEWNET) == 0:
-            return ""
-        return os.strerror(ctypes.get_errno())
-    uid, gid = os.geteuid(), os.getegid()
-    if libc.unshare(CLONE_NEWUSER | CLONE_NEWNET) != 0:
-        return f"unprivileged user namespaces refused ({os.strerror(ctypes.get_errno())})"
-    try:
-        for name, text in (("setgroups", "deny"), ("uid_map", f"{uid} {uid} 1"), ("gid_map", f"{gid} {gid} 1")):
-            with open(f"/proc/self/{name}", "w") as handle:
-                handle.write(text)
-    except OSError as exc:
-        return f"user namespace set-up failed ({exc.strerror})"
-    return ""
+    return namespaces.enter(namespaces.CLONE_NEWNET)
 
 
 def drop_uid(uid: int, workdir: str) -> bool:

@@ -5,9 +5,9 @@ numbers say what a kernel could do, not what this process may do (an AppArmor pr
 container's seccomp policy or a missing library can each refuse a layer), so the probe forks a
 child that applies the layers exactly as a grading child would and then attacks them: it opens
 the protected paths, opens a socket, forks, signals every process with signal 0 (which delivers
-nothing), makes a SysV shared memory segment, writes past a 1 MB scratch bound, looks for a file
-beside its folder, and checks that the interpreter is still readable. Only the layers that held are asked
-of later children. Nothing here imports the grader beyond the sandbox's own modules.
+nothing), makes a SysV shared memory segment, writes past a 1 MB scratch bound, looks for a
+file beside its folder, and checks that the interpreter is still readable. Only the layers that
+held are asked of later children. Nothing here imports the grader beyond the sandbox's own modules.
 """
 
 from __future__ import annotations

@@ -23,7 +23,8 @@ from __future__ import annotations
 import ctypes
 import os
 
-CLONE_NEWNS, CLONE_NEWUSER = 0x00020000, 0x10000000
+from grader.sandbox import namespaces
+
 MS_NOSUID, MS_NODEV, MS_BIND, MS_REC, MS_PRIVATE = 0x2, 0x4, 0x1000, 0x4000, 0x40000
 WATCH_SECONDS = 0.1
 ALSO_PRIVATE = ("/var/tmp", "/dev/shm")
@@ -40,9 +41,9 @@ def mount_private(workdir: str, size_mb: int, files: int, keep_visible: list[str
         libc = ctypes.CDLL(None, use_errno=True)
     except OSError as exc:
         return f"no C library ({exc})", []
-    why = enter_mount_namespace(libc)
+    why = namespaces.enter(namespaces.CLONE_NEWNS)
     if why:
-        return why, []
+        return f"no mount namespace: {why}", []
     if libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None) != 0:
         return f"could not make the mounts private ({errno_text()})", []
     top = "/tmp" if inside(workdir, "/tmp") and not holds_any("/tmp", keep_visible) else os.path.dirname(workdir)
@@ -62,22 +63,6 @@ def mount_private(workdir: str, size_mb: int, files: int, keep_visible: list[str
             if libc.mount(inner.encode(), place.encode(), None, MS_BIND, None) == 0:
                 private.append(place)
     return "", private
-
-
-def enter_mount_namespace(libc) -> str:
-    """A mount namespace of this process's own: directly as root, else in a new user namespace."""
-    uid, gid = os.geteuid(), os.getegid()
-    if uid == 0 and libc.unshare(CLONE_NEWNS) == 0:
-        return ""
-    if libc.unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0:
-        return f"no mount namespace ({errno_text()}): needs root or unprivileged user namespaces"
-    try:
-        for name, text in (("setgroups", "deny"), ("uid_map", f"{uid} {uid} 1"), ("gid_map", f"{gid} {gid} 1")):
-            with open(f"/proc/self/{name}", "w") as handle:
-                handle.write(text)
-    except OSError as exc:
-        return f"user namespace set-up failed ({exc.strerror})"
-    return ""
 
 
 def inside(path: str, folder: str) -> bool:

@@ -1,5 +1,5 @@
-"""The arrows of the untrusted side: what runs in the child imports nothing of the grader but the
-protocol, the layers, its own after-call modules and the harness API."""
+"""The arrows of the untrusted side: what runs in the zygote and the child imports nothing of the
+grader but the protocol, the layers, its own after-call modules and the harness API."""
 
 from __future__ import annotations
 
@@ -15,6 +15,16 @@ ALLOWED = {
     "integrity": set(),
     "describe": set(),
     "guard": set(),
+    "zygote": {"grader.sandbox.child", "grader.sandbox.cleanup", "grader.sandbox.guard", "grader.sandbox.layers",
+               "grader.sandbox.probe", "grader.sandbox.protocol", "grader.sandbox.scratch"},
+    "probe": {"grader.sandbox.landlock", "grader.sandbox.layers", "grader.sandbox.seccomp_filter"},
+    "layers": {"grader.sandbox.landlock", "grader.sandbox.namespaces", "grader.sandbox.scratch",
+               "grader.sandbox.seccomp_filter"},
+    "scratch": {"grader.sandbox.namespaces"},
+    "namespaces": set(),
+    "cleanup": set(),
+    "landlock": set(),
+    "seccomp_filter": set(),
 }
 
 
