@@ -6,6 +6,7 @@ Fixtures live in ``conftest.py``; everything else a second test module would cop
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -74,3 +75,23 @@ def run_cli(*args: str, cwd: Path = REPO, env: dict | None = None, timeout: floa
         [sys.executable, "-m", "grader", *args], cwd=cwd, capture_output=True, text=True,
         timeout=timeout, env=env,
     )
+
+
+def in_a_child(function):
+    """Run ``function()`` in a forked child and return what it returned (plain data, via JSON):
+    for what changes a process for good (mounts, audit hooks, a stopped collector)."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.close(read_end)
+            os.write(write_end, json.dumps(function()).encode())
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    data = b""
+    while chunk := os.read(read_end, 1 << 16):
+        data += chunk
+    os.close(read_end)
+    os.waitpid(pid, 0)
+    return json.loads(data)

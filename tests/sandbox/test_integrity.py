@@ -16,37 +16,27 @@ import pytest
 import torch
 
 from grader.sandbox import child, describe, guard, integrity
+from tests.helpers import in_a_child
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
 
 
 def in_child(scenario, guarded: bool = False) -> dict:
     """Run ``scenario()`` between ``arm`` and ``check`` in a forked child; its findings."""
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:
+    def body():
+        torch.set_num_threads(1)
+        active = guard.enforce(["autograd"] if guarded else [])
+        baseline = integrity.arm(child.AFTER_CALL_MODULES, () if active is None else (active, type(active)))
+        value, raised = None, None
         try:
-            os.close(read_end)
-            torch.set_num_threads(1)
-            active = guard.enforce(["autograd"] if guarded else [])
-            baseline = integrity.arm(child.AFTER_CALL_MODULES, () if active is None else (active, type(active)))
-            value, raised = None, None
-            try:
-                value = scenario()
-            except BaseException as exc:  # noqa: BLE001
-                raised = f"{type(exc).__name__}: {exc}"
-            problems = integrity.check(baseline, active, value)
-            after = {"json.dumps": json.dumps.__module__, "mode stack": torch._C._len_torch_function_stack()}
-            os.write(write_end, json.dumps({"problems": problems, "raised": raised, "after": after}).encode())
-        finally:
-            os._exit(0)
-    os.close(write_end)
-    data = b""
-    while chunk := os.read(read_end, 1 << 16):
-        data += chunk
-    os.close(read_end)
-    os.waitpid(pid, 0)
-    return json.loads(data)
+            value = scenario()
+        except BaseException as exc:  # noqa: BLE001
+            raised = f"{type(exc).__name__}: {exc}"
+        problems = integrity.check(baseline, active, value)
+        after = {"json.dumps": json.dumps.__module__, "mode stack": torch._C._len_torch_function_stack()}
+        return {"problems": problems, "raised": raised, "after": after}
+
+    return in_a_child(body)
 
 
 def said(found: dict) -> str:

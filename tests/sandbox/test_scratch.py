@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import tempfile
@@ -11,26 +10,9 @@ from pathlib import Path
 import pytest
 
 from grader.sandbox import cleanup, scratch
+from tests.helpers import in_a_child
 
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="mount namespaces are Linux's")
-
-
-def in_a_child(function) -> dict:
-    """Run ``function`` in a forked child (mounts stay there) and return what it returned."""
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        try:
-            os.write(write_end, json.dumps(function()).encode())
-        finally:
-            os._exit(0)
-    os.close(write_end)
-    data = b""
-    while chunk := os.read(read_end, 1 << 16):
-        data += chunk
-    os.close(read_end)
-    os.waitpid(pid, 0)
-    return json.loads(data)
 
 
 @linux_only
