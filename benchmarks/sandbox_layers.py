@@ -1,8 +1,9 @@
 """What each isolation layer costs a child, and batch throughput with all layers on and off.
 
 For each configuration a zygote is started with only those kernel layers, and a child is asked
-N times (default 40) to import a small submission and run a 64x64 matmul; the figure is the
-median round trip (fork, layers, import, call, reply) and its difference from rlimits only.
+N times (default 40) to import a small submission and run a 64x64 matmul, the configurations
+taking turns in rounds of 5 calls; the figure is the median round trip (fork, layers, import,
+call, reply) and its difference from rlimits only.
 Then a batch of calls runs on 2 threads (as batch grading does across 2 cores), all layers on
 vs off, and prints calls per second. Layers this machine refuses are reported, not faked.
 
@@ -82,15 +83,24 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="bench-"))
     harness = folder / "harness.py"
     harness.write_text(HARNESS)
-    medians = {}
-    print(f"median round trip over {options.children} children (fork, layers, import, 64x64 matmul, reply)")
-    for name, layers in CONFIGURATIONS.items():
-        with Zygote({"t": harness}, layers=layers) as zygote:
+    print(f"median round trip over {options.children} children (fork, layers, import, 64x64 matmul, reply),")
+    print("configurations interleaved in rounds of 5, so that a machine's drift in load touches them all alike")
+    zygotes = {name: Zygote({"t": harness}, layers=layers) for name, layers in CONFIGURATIONS.items()}
+    try:
+        times: dict[str, list[float]] = {name: [] for name in zygotes}
+        for zygote in zygotes.values():
             zygote.wait_ready()
             round_trips(zygote, 5)  # warm up
-            medians[name] = statistics.median(round_trips(zygote, options.children)) * 1000
+        for _ in range(max(1, options.children // 5)):
+            for name, zygote in zygotes.items():
+                times[name] += round_trips(zygote, 5)
+        medians = {name: statistics.median(found) * 1000 for name, found in times.items()}
+        for name, zygote in zygotes.items():
             extra = medians[name] - medians["rlimits only"]
             print(f"  {name:<26} {medians[name]:6.2f} ms  ({extra:+.2f} ms)   in force: {in_force(zygote)}")
+    finally:
+        for zygote in zygotes.values():
+            zygote.close()
     added = medians["all layers"] - medians["rlimits only"]
     print(f"all layers together add {added:.2f} ms per child (target: under 10 ms)")
     print(f"batch of {options.batch} calls on 2 threads:")
