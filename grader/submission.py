@@ -2,12 +2,20 @@
 
 Parsing here (with ``ast``, which runs nothing) lets a file that does not parse get one clear
 line ("dydx.py line 3: SyntaxError: ...") before any sandbox starts.
+
+A submission is data, never a path into the grader's machine: a student's file is read only if it
+is a regular file inside its submission (``root``), at most ``MAX_FILE_BYTES``. A symbolic link
+that leaves the submission (a git clone or a zip can hold one, aimed at the reference solution or
+at any file the grader can read), a device, a FIFO or a socket is refused with a line that says
+so, and nothing of its target is read.
 """
 
 from __future__ import annotations
 
 import ast
 import hashlib
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,34 +40,62 @@ class Submission:
     files: dict[str, bytes] = field(default_factory=dict)
     digests: dict[str, str | None] = field(default_factory=dict)
     problem: str | None = None
+    commit: str | None = None  # the git commit the files were read from, when they came from one
 
 
-def load_submission(exercise: Exercise, paths: list[Path], label: str | None = None) -> Submission:
-    """Read the student's files (in the order of ``exercise.student_files``) and parse them."""
-    submission = Submission(exercise=exercise, label=clean.text(label or str(paths[0])))
-    for name, path in zip(exercise.student_files, paths, strict=True):
-        problem = read_one(submission, name, path)
+def load_submission(exercise: Exercise, paths: list[Path], label: str | None = None,
+                    root: Path | None = None) -> Submission:
+    """Read the student's files (in the order of ``exercise.student_files``) and parse them.
+
+    ``root`` is the submission's folder: every file must resolve inside it (by default, each
+    file's own folder).
+    """
+    contents = {name: read_file(name, path, root or path.parent)
+                for name, path in zip(exercise.student_files, paths, strict=True)}
+    return from_contents(exercise, label or str(paths[0]), contents)
+
+
+def from_contents(exercise: Exercise, label: str, contents: dict[str, bytes | str]) -> Submission:
+    """A submission from each student file's content (bytes) or the reason it has none (str)."""
+    submission = Submission(exercise=exercise, label=clean.text(label))
+    for name in exercise.student_files:
+        content = contents.get(name, f"{name} is missing")
+        problem = accept(submission, name, content) if isinstance(content, bytes) else content
+        submission.digests.setdefault(name, None)
         if problem and submission.problem is None:
             submission.problem = clean.text(problem)
     return submission
 
 
-def read_one(submission: Submission, name: str, path: Path) -> str | None:
-    submission.digests[name] = None
+def accept(submission: Submission, name: str, content: bytes) -> str | None:
+    submission.files[name] = content
+    submission.digests[name] = hashlib.sha256(content).hexdigest()
+    return parse(name, content)
+
+
+def read_file(name: str, path: Path, root: Path) -> bytes | str:
+    """The content of a student's file, or one line saying why it is not read (see the module)."""
     try:
-        size = path.stat().st_size
-        if not path.is_file():
-            return f"{path} is not a file"
-        if size > MAX_FILE_BYTES:
-            return f"{name} is {size // 1024} KiB; a submission file may be at most {MAX_FILE_BYTES // 1024} KiB"
-        content = path.read_bytes()
+        real = Path(os.path.realpath(path))
+        if not real.is_relative_to(os.path.realpath(root)):
+            return f"{name} is a symbolic link that leads out of the submission; submit the file itself"
+        fd = os.open(real, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
     except FileNotFoundError:
         return f"{name} is missing (looked for {path})"
     except OSError as exc:
         return f"{name} cannot be read: {exc.strerror}"
-    submission.files[name] = content
-    submission.digests[name] = hashlib.sha256(content).hexdigest()
-    return parse(name, content)
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            return f"{name} is not a regular file (a folder, device, FIFO or socket); submit the file itself"
+        if info.st_size > MAX_FILE_BYTES:
+            return too_large(name, info.st_size)
+        content = handle.read(MAX_FILE_BYTES + 1)
+    return too_large(name, len(content)) if len(content) > MAX_FILE_BYTES else content
+
+
+def too_large(name: str, size: int) -> str:
+    return f"{name} is {size // 1024} KiB; a submission file may be at most {MAX_FILE_BYTES // 1024} KiB"
 
 
 def parse(name: str, content: bytes) -> str | None:
