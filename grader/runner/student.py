@@ -4,17 +4,28 @@ A test calls ``student.call("entry", **plain_args)``: a fresh confined child imp
 file and runs that harness entry; the decoded plain-data result comes back, or the check fails
 with a message and hint that say what the student's code did instead. Every call's captured
 output is kept for the report (shown for visible checks only).
+
+A submission costs a bounded time whatever it does. One whose file does not import (it raises,
+hangs, crashes or exhausts a limit while being imported) is judged once: every later call of
+its checks gets that first outcome without a child. And calls that did not return in time (or
+died) may together spend at most ``FAILED_CALLS_BUDGET`` call wall limits; once they have, the
+remaining calls fail at once, saying so.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from grader.checks.diagnose import AUTOGRAD_HINT, hint_for_exception
 from grader.checks.failures import StudentCallFailed
 from grader.sandbox.outcome import CallOutcome, Limits
 from grader.sandbox.pool import Sandbox
 from grader.submission import Submission
+
+FAILED_CALLS_BUDGET = 2  # wall limits that a submission's timed-out or crashed calls may spend in all
+UNFINISHED = ("timeout", "crashed", "protocol", "too_large")  # a call that did not finish as it should
+JUDGED = object()  # ``answers`` key: the outcome of a file that did not import, reused for every call
+SPENT = object()  # ``answers`` key: seconds spent so far in calls that did not finish
 
 
 @dataclass
@@ -24,7 +35,8 @@ class Student:
     limits: Limits
     outcomes: list[CallOutcome] = field(default_factory=list)
     flags: list[tuple[str, str | None]] = field(default_factory=list)  # (text, brief)
-    answers: dict = field(default_factory=dict)  # call_once's: shared by the submission's checks
+    answers: dict = field(default_factory=dict)  # shared by the submission's checks: call_once's
+    # answers, and the submission's judgement (``JUDGED``) and spent budget (``SPENT``)
 
     @property
     def exercise(self):
@@ -32,8 +44,15 @@ class Student:
 
     def outcome(self, entry: str, **args) -> CallOutcome:
         """Run a harness entry in a fresh child and return what happened, whatever it was."""
+        budget = FAILED_CALLS_BUDGET * self.limits.wall_seconds
         if self.submission.problem:
             outcome = CallOutcome(status="unavailable", detail=self.submission.problem)
+        elif JUDGED in self.answers:
+            outcome = replace(self.answers[JUDGED], stdout="", stderr="", output_truncated=False)
+        elif self.answers.get(SPENT, 0.0) >= budget:
+            outcome = CallOutcome(status="unavailable", detail=(
+                f"not run: this submission's calls that did not finish already took {budget:g} s, "
+                f"its whole budget; make them finish within {self.limits.wall_seconds:g} s each"))
         else:
             outcome = self.sandbox.call(
                 {
@@ -47,8 +66,16 @@ class Student:
                 },
                 self.limits,
             )
+            self.judge(outcome)
         self.outcomes.append(outcome)
         return outcome
+
+    def judge(self, outcome: CallOutcome) -> None:
+        """Remember a failed import for every later call, and count what unfinished calls cost."""
+        if outcome.phase == "import" and not outcome.ok:
+            self.answers[JUDGED] = outcome
+        if outcome.status in UNFINISHED:
+            self.answers[SPENT] = self.answers.get(SPENT, 0.0) + outcome.duration
 
     def call(self, entry: str, function: str | None = None, **args):
         """The entry's value; a failed check (message and hint) if the call did not return one."""
@@ -101,6 +128,14 @@ def explain(outcome: CallOutcome, function: str, module_file: str, limits: Limit
     """
     if outcome.status == "unavailable":  # the submission itself cannot run: nothing hidden in it
         return StudentCallFailed(outcome.detail)
+    if outcome.phase == "import" and outcome.status in ("timeout", "crashed"):
+        what = "did not finish importing" if outcome.status == "timeout" else "ended abnormally while being imported"
+        return StudentCallFailed(
+            f"{module_file} {what}: {outcome.detail.strip()}; no check could run",
+            brief=f"{module_file} {what}",
+            hint="Put experiments and long-running code under `if __name__ == \"__main__\":`; "
+                 "importing your file should only define functions.",
+        )
     if outcome.status == "timeout":
         return StudentCallFailed(
             f"{function} did not finish: {outcome.detail}",

@@ -2,9 +2,12 @@
 
 Runs on the untrusted side, in a process forked from the zygote (or, where there is no fork, in
 a fresh interpreter). It imports nothing of the grader but the protocol, the layers, the guard,
-the after-call checks and the harness API. It writes two kinds of frames on its result pipe:
-``ready`` (the layers in force, written before any student code runs) and ``result`` (what the
-call returned or raised), and the trusted side accepts exactly one of each, in that order.
+the after-call checks and the harness API. It writes three kinds of frames on its result pipe:
+``ready`` (the layers in force, written before any student code runs), ``imported`` (the
+student's file imported) and ``result`` (what the call returned or raised); the trusted side
+accepts exactly one ``ready`` and one ``result``, with at most one ``imported`` between them. A
+child that hangs or dies before ``imported`` failed at import: the trusted side judges such a
+submission once for all its checks.
 
 Nothing of the student's runs after the call: the exercise's guard is never lifted (the child
 leaves with ``os._exit`` from inside it, so no ``atexit`` hook or finaliser runs either), and
@@ -45,7 +48,8 @@ def run(request: dict, result_fd: int, workdir: str, harnesses: dict, forked: bo
         applied = confine(request["limits"], result_fd, forked, request.get("sandbox"), workdir)
         module_path = stage_files(request["files"], request["module_file"], workdir)
         write_frame(result_fd, protocol.encode({"stage": "ready", "layers": applied}))
-        message = result_message(request, module_path, harnesses)
+        imported = protocol.encode({"stage": "imported"})
+        message = result_message(request, module_path, harnesses, lambda: write_frame(result_fd, imported))
         write_frame(result_fd, message)
         finish(0, streams)
     except BaseException:  # noqa: BLE001 - the child must always leave through os._exit
@@ -100,10 +104,11 @@ def stage_files(files: dict, module_file: str, workdir: str) -> str:
     return os.path.join(workdir, module_file)
 
 
-def result_message(request: dict, module_path: str, harnesses: dict) -> bytes:
+def result_message(request: dict, module_path: str, harnesses: dict, imported=lambda: None) -> bytes:
     """Import the student's module, run the harness entry, check what is left, encode the outcome.
 
-    ``phase`` tells the trusted side where a failure happened: ``import`` (the student's file
+    ``imported()`` is called once the student's file has imported. ``phase`` tells the trusted
+    side where a failure happened: ``import`` (the student's file
     did not import), ``call`` (the entry or the student's function raised), ``after`` (something
     of the student's was still in place once the call was over: ``integrity.check``) or
     ``encode`` (the entry returned something that is not plain data). The import and the call
@@ -124,6 +129,7 @@ def result_message(request: dict, module_path: str, harnesses: dict) -> bytes:
     try:
         module = import_student(module_path, request["module_name"])
         phase = "call"
+        imported()
         entry = getattr(harnesses[request["harness"]], request["entry"])
         if not harness_api.is_entry(entry):
             raise LookupError(f"{request['entry']} is not a harness entry")

@@ -69,16 +69,21 @@ def interpret(messages: list, pending: bool, failure) -> CallOutcome:
 
     The outcome's layers, value, warnings and error are capped and cleaned (``clean``).
     """
+    stages = [m.get("stage") if isinstance(m, dict) else None for m in messages]
     if failure is not None:  # a child cut short still ran with the layers it reported
-        return CallOutcome(status=failure[0], detail=failure[1], layers=ready_layers(messages))
+        return CallOutcome(status=failure[0], detail=failure[1], layers=ready_layers(messages),
+                           phase=unfinished_phase(stages))
     if pending:
         return CallOutcome(status="protocol", detail="its result was cut off mid-message")
-    stages = [m.get("stage") if isinstance(m, dict) else None for m in messages]
     if stages[:1] != ["ready"]:
         return CallOutcome(status="crashed", detail="" if not stages else "; it wrote an unexpected message")
     layers = ready_layers(messages)
-    if stages == ["ready"]:
-        return CallOutcome(status="crashed", layers=layers, detail=" before returning a result")
+    if stages in (["ready"], ["ready", "imported"]):
+        return CallOutcome(status="crashed", layers=layers, detail=" before returning a result",
+                           phase=unfinished_phase(stages))
+    if "imported" in stages:
+        stages.remove("imported")
+        messages = [m for m in messages if not (isinstance(m, dict) and m.get("stage") == "imported")]
     if stages != ["ready", "result"]:
         return CallOutcome(status="protocol", layers=layers, detail="it wrote more than one result")
     result = messages[1]
@@ -92,6 +97,14 @@ def interpret(messages: list, pending: bool, failure) -> CallOutcome:
         return CallOutcome(status="raised", phase=result["phase"], error=clean.error(result["error"]),
                            layers=layers, warnings=warnings)
     return CallOutcome(status="protocol", layers=layers, detail="its result message is malformed")
+
+
+def unfinished_phase(stages: list) -> str | None:
+    """Where a child that never sent its result stopped: ``import`` if it started (``ready``) but
+    never finished importing the student's file, ``call`` after that, None if it never started."""
+    if stages[:1] != ["ready"]:
+        return None
+    return "call" if "imported" in stages else "import"
 
 
 def ready_layers(messages: list) -> dict:
