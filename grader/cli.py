@@ -14,6 +14,7 @@ payload is written, whatever happened: the payload says it, and the reporter fai
 
     grade doctor                    what isolation this machine gives, and how to get more
     grade validate [EXERCISE...]    prove each exercise sound (instructor); exit 1 on any failure
+    grade batch SUBMISSIONS         grade a whole class into --out (instructor): ``grader.batch``
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from typing import NoReturn
 import click
 
 from grader import errors
+from grader.batch.command import batch_options
 from grader.errors import GraderError, UsageProblem
 from grader.formats import registry
 
@@ -186,6 +188,17 @@ def doctor_command(ctx):
          f"{'reachable' if isolation['network_reachable'] else 'cut'}); "
          "strong = hidden files unreadable + network cut + seccomp, partial = hidden files unreadable",
          bounds_line(isolation), *([info["note"]] if info.get("note") else []))
+
+
+@main.command("batch")
+@batch_options
+@course_option
+@click.pass_context
+def batch_command(ctx, **options):
+    """Grade a class: every folder, git clone or zip in SUBMISSIONS, into --out (instructor)."""
+    from grader.batch.command import run
+
+    stop(run_guarded(lambda: run(load_course(ctx), options)))
 
 
 def show(*renderables) -> None:

@@ -138,7 +138,8 @@ class GradingSession:
         exercise = run.exercise
         return ExerciseReport(
             exercise={"id": exercise.id, "slug": exercise.slug, "title": exercise.title},
-            submission={"path": run.submission.label, "files": dict(run.submission.digests)},
+            submission={"path": run.submission.label, "files": dict(run.submission.digests),
+                        **({"commit": run.submission.commit} if run.submission.commit else {})},
             seed=run.seeding.base,
             seeding=run.seeding.record(),
             limits=exercise.limits.as_dict(),

@@ -1,0 +1,1 @@
+../../../solutions/exercise1.py

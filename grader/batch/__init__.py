@@ -1,0 +1,1 @@
+"""``grade batch``: a whole class in one command (discovery, workers, outputs, progress)."""

@@ -1,0 +1,259 @@
+"""``grade batch``: grade a whole class, in parallel, writing each report as it completes.
+
+Trusted process; it imports no torch and runs nothing of a student's: it finds the submissions,
+reads the students' files as data (``discovery``), hands each student's submissions to a worker
+(``workers``: one grading session each), writes what comes back (``outputs``) and tells the
+reporter (``progress``). Every submission gets a report, whatever it did: a worker that dies
+while grading one, or takes longer than the submission's budget, is replaced, and that
+submission's report says what happened.
+
+``--resume`` skips a submission whose report was written from the same key: its files (and
+commit), the course's exercise folders, the grader's version, ``--seed``, the course secret's
+fingerprint and the deadline. Isolation: a batch refuses to grade below ``require`` (checked by
+each worker before any student code runs, and again on every report).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+import queue
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import datetime
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+from grader import __version__
+from grader.batch import discovery, progress, summary, workers
+from grader.batch.outputs import Outputs, file_name
+from grader.errors import CourseError, IsolationTooWeak, SandboxError
+from grader.exercises import Course, Exercise
+from grader.report.model import ExerciseReport, bundle
+from grader.runner.student import FAILED_CALLS_BUDGET
+from grader.sandbox import isolation
+from grader.seeds import key_id, read_secret, seeding
+
+BUDGET_BASE_SECONDS = 30  # a submission's budget: this, plus per exercise its calls' budget and one more wall limit
+POLL_SECONDS = 0.2
+STOP_SECONDS = 15  # how long a worker may take to close its session when the batch ends
+
+
+@dataclass(frozen=True)
+class Settings:
+    submissions: Path
+    out: Path
+    exercises: tuple[Exercise, ...]
+    jobs: int = 1
+    resume: bool = False
+    deadline: datetime | None = None
+    seed: int | None = None
+    require: str | None = "partial"
+    budget_seconds: float | None = None  # None: ``default_budget``
+
+
+@dataclass
+class Item:
+    """One student's submission through the batch."""
+
+    found: discovery.Found
+    name: str  # its file name in --out
+    submissions: list
+    key: str
+    document: dict | None = None
+    seconds: float = 0.0
+    resumed: bool = False
+
+
+@dataclass
+class Result:
+    items: list[Item]
+    summary: dict
+    gradebook: Path
+    errors: list[dict] = field(default_factory=list)  # reports' grader errors, for the exit code
+
+
+def default_budget(exercises) -> float:
+    return BUDGET_BASE_SECONDS + sum((FAILED_CALLS_BUDGET + 1) * e.limits.wall_seconds for e in exercises)
+
+
+def run_batch(course: Course, settings: Settings, reporter) -> Result:
+    """Grade every submission in ``settings.submissions``; see the module docstring."""
+    secret = read_secret()
+    found = discovery.discover(settings.submissions)
+    outputs = Outputs(settings.out)
+    course_print = course_fingerprint(settings.exercises)
+    items = []
+    for entry in found:
+        submissions = discovery.read_submission(entry, list(settings.exercises), settings.deadline)
+        key = resume_key(course_print, submissions, settings, secret)
+        items.append(Item(entry, file_name(entry.id), submissions, key))
+    pending = deque()
+    for index, item in enumerate(items):
+        document = outputs.finished(item.name, item.key) if settings.resume else None
+        if document is None:
+            pending.append(index)
+        else:
+            item.document, item.resumed = document, True
+    reporter.start(len(items), len(items) - len(pending))
+    try:
+        for item in items:
+            if item.resumed:
+                reporter.graded(graded(item))
+        if pending:
+            grade_pending(course.root, items, pending, settings, outputs, reporter, secret)
+    finally:
+        reporter.close()
+    documents = [item.document for item in items]
+    result = Result(items, summary.summarise(settings.exercises, documents),
+                    outputs.write_gradebook(settings.exercises, [(i.found.id, i.document) for i in items]))
+    result.errors = [r["error"] for d in documents for r in d["reports"]
+                     if r["error"] and r["error"]["kind"] in ("grader", "course")]
+    reporter.finish(result.summary, str(settings.out))
+    return result
+
+
+def grade_pending(course_root: Path, items: list[Item], pending: deque, settings: Settings, outputs: Outputs,
+                  reporter, secret) -> None:
+    """Hand the pending submissions to workers until each has its report written."""
+    plan = workers.Plan(course_root, tuple(e.id for e in settings.exercises),
+                        settings.seed, settings.require)
+    budget = settings.budget_seconds or default_budget(settings.exercises)
+    events = workers.CONTEXT.Queue()
+    crew = {n: workers.Worker(n, plan, events) for n in range(max(1, min(settings.jobs, len(pending))))}
+    numbers = iter(range(len(crew), 1 << 30))
+
+    def finish(index: int, document: dict, feedback: str | None, seconds: float) -> None:
+        item = items[index]
+        check(document, settings.require)
+        item.document, item.seconds = document, seconds
+        outputs.write(item.name, document, feedback, item.key)
+        reporter.graded(graded(item))
+
+    def replace(worker: workers.Worker, message: str, kind: str) -> None:
+        index, seconds = worker.current, time.monotonic() - worker.started
+        worker.terminate()
+        del crew[worker.number]
+        finish(index, failure_document(items[index].submissions, message, kind, settings.seed, secret), None, seconds)
+        number = next(numbers)
+        crew[number] = workers.Worker(number, plan, events)
+
+    try:
+        while pending or any(w.current is not None for w in crew.values()):
+            for worker in crew.values():
+                if worker.ready and worker.current is None and pending:
+                    index = pending.popleft()
+                    worker.give(index, items[index].submissions, time.monotonic())
+            for event in drain(events):
+                kind, number = event[0], event[1]
+                worker = crew.get(number)
+                if kind == "ready" and worker:
+                    worker.ready = True
+                elif kind == "refused":
+                    raise IsolationTooWeak(f"{event[2]}; grade batch requires isolation '{settings.require}' "
+                                           f"(--require-isolation weak to accept less)")
+                elif kind == "failed":
+                    raise SandboxError(f"a grading worker could not start: {event[2]}")
+                elif kind == "done" and worker and worker.current == event[2]:
+                    index, seconds = event[2], time.monotonic() - worker.started
+                    worker.current = None
+                    finish(index, event[3], event[4], seconds)
+            now = time.monotonic()
+            for worker in list(crew.values()):
+                if worker.current is None:
+                    if not worker.process.is_alive():
+                        raise SandboxError(f"a grading worker exited before grading (exit code "
+                                           f"{worker.process.exitcode})")
+                elif not worker.process.is_alive():
+                    replace(worker, f"the grader's worker process died while grading this submission "
+                                    f"(exit code {worker.process.exitcode})", "grader")
+                elif now - worker.started > budget:
+                    replace(worker, f"grading this submission took longer than its budget of {budget:g} s, "
+                                    f"so it was stopped", "submission")
+    finally:
+        for worker in crew.values():
+            worker.finish()
+        deadline = time.monotonic() + STOP_SECONDS
+        for worker in crew.values():
+            worker.join(max(0.1, deadline - time.monotonic()))
+        events.cancel_join_thread()
+        events.close()
+
+
+def drain(events) -> list:
+    """The events waiting (waiting up to ``POLL_SECONDS`` for the first)."""
+    try:
+        found = [events.get(timeout=POLL_SECONDS)]
+    except queue.Empty:
+        return []
+    while True:
+        try:
+            found.append(events.get_nowait())
+        except queue.Empty:
+            return found
+
+
+def check(document: dict, require: str | None) -> None:
+    """A report that shows a broken course, or isolation below ``require``, stops the batch."""
+    for report in document["reports"]:
+        if (report["error"] or {}).get("kind") == "course":
+            raise CourseError(report["error"]["message"])
+        ran = report["status"] == "graded" and (report["error"] or {}).get("kind") != "submission"  # a child ran
+        if require and ran and isolation.weaker(report["isolation"]["level"], require):
+            raise IsolationTooWeak(f"a child ran at isolation level {report['isolation']['level']}, below the "
+                                   f"required {require}; run 'grade doctor'")
+
+
+def graded(item: Item) -> progress.Graded:
+    reports = item.document["reports"]
+    return progress.Graded(item.found.id, item.seconds, item.document["score"], item.document["max_score"],
+                           failed=any((r["error"] or {}).get("kind") in ("grader", "course") for r in reports),
+                           resumed=item.resumed)
+
+
+def failure_document(submissions, message: str, kind: str, seed: int | None, secret: bytes | None) -> dict:
+    """A schema-valid bundle for a submission whose grading the batch had to stop."""
+    versions = {"grader": __version__, "python": platform.python_version(), "torch": package_version("torch"),
+                "pytest": package_version("pytest")}
+    reports = []
+    for submission in submissions:
+        exercise = submission.exercise
+        seeds = seeding(exercise.id, exercise.default_seed, bool(exercise.hidden_tests), submission.digests, seed, secret)
+        reports.append(ExerciseReport(
+            exercise={"id": exercise.id, "slug": exercise.slug, "title": exercise.title},
+            submission={"path": submission.label, "files": dict(submission.digests),
+                        **({"commit": submission.commit} if submission.commit else {})},
+            status="error", score=0, max_score=exercise.points, seed=seeds.base, seeding=seeds.record(),
+            tests=[], limits=exercise.limits.as_dict(), isolation=isolation.describe(None, exercise.limits),
+            versions=versions, error={"kind": kind, "message": message}))
+    return bundle(reports, versions)
+
+
+def package_version(name: str) -> str | None:
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return None
+
+
+def course_fingerprint(exercises) -> str:
+    """A digest of every file in the graded exercises' folders (checks, harnesses, hidden tests)."""
+    digest = hashlib.sha256()
+    for exercise in exercises:
+        for path in sorted(p for p in exercise.folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+            digest.update(f"{exercise.id}/{path.relative_to(exercise.folder).as_posix()}\0".encode())
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def resume_key(course_print: str, submissions, settings: Settings, secret: bytes | None) -> str:
+    """What a submission's report depends on; ``--resume`` keeps a report only for the same key."""
+    return hashlib.sha256(json.dumps({
+        "grader": __version__, "course": course_print, "seed": settings.seed,
+        "secret": key_id(secret) if secret else None,
+        "deadline": settings.deadline.isoformat() if settings.deadline else None,
+        "exercises": {s.exercise.id: {"files": s.digests, "problem": s.problem, "commit": s.commit}
+                      for s in submissions},
+    }, sort_keys=True).encode()).hexdigest()
