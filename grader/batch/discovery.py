@@ -178,8 +178,8 @@ class ZipSource:
             member = self.members[locate(list(self.members), exercise_id, name)]
         except LookupError as missing:
             return str(missing)
-        mode = member.external_attr >> 16
-        if mode and not stat.S_ISREG(mode):
+        kind = stat.S_IFMT(member.external_attr >> 16)  # 0 when the zip did not say (Windows tools)
+        if kind and kind != stat.S_IFREG:
             return f"{name} is a symbolic link or special file in the zip, not a regular file; submit the file itself"
         if member.file_size > MAX_FILE_BYTES:
             return too_large(name, member.file_size)
