@@ -78,7 +78,12 @@ def run(course, options: dict) -> errors.GraderError | None:
         jobs=options["jobs"] or os.cpu_count() or 1, resume=options["resume"], deadline=options["deadline"],
         seed=options["seed"], require=None if options["require"] == "none" else options["require"],
         budget_seconds=options["budget"])
-    result = engine.run_batch(course, settings, progress.reporter("quiet" if options["quiet"] else options["progress"]))
+    try:
+        result = engine.run_batch(course, settings, progress.reporter("quiet" if options["quiet"] else options["progress"]))
+    except KeyboardInterrupt:
+        click.echo(f"grade: note: the finished reports are in {settings.out}; add --resume to grade the rest",
+                   err=True)
+        raise
     return next(filter(None, map(errors.from_report, result.errors)), None)
 
 

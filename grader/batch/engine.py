@@ -172,6 +172,10 @@ def grade_pending(course_root: Path, items: list[Item], pending: deque, settings
                 elif now - worker.started > budget:
                     replace(worker, f"grading this submission took longer than its budget of {budget:g} s, "
                                     f"so it was stopped", "submission")
+    except BaseException:  # Ctrl-C, or a failure that ends the batch: stop the workers now
+        for worker in crew.values():
+            worker.process.terminate()
+        raise
     finally:
         for worker in crew.values():
             worker.finish()
