@@ -31,7 +31,7 @@ from grader.batch import discovery, progress, summary, workers
 from grader.batch.outputs import Outputs, file_name
 from grader.errors import CourseError, IsolationTooWeak, SandboxError
 from grader.exercises import Course, Exercise
-from grader.report.model import ExerciseReport, bundle
+from grader.report.model import ExerciseReport, bundle, to_json
 from grader.runner.student import FAILED_CALLS_BUDGET
 from grader.sandbox import isolation
 from grader.seeds import key_id, read_secret, seeding
@@ -125,18 +125,20 @@ def grade_pending(course_root: Path, items: list[Item], pending: deque, settings
     crew = {n: workers.Worker(n, plan, events) for n in range(max(1, min(settings.jobs, len(pending))))}
     numbers = iter(range(len(crew), 1 << 30))
 
-    def finish(index: int, document: dict, feedback: str | None, seconds: float) -> None:
+    def finish(index: int, text: str, feedback: str | None, seconds: float) -> None:
         item = items[index]
+        document = json.loads(text)
         check(document, settings.require)
         item.document, item.seconds = document, seconds
-        outputs.write(item.name, document, feedback, item.key)
+        outputs.write(item.name, text, feedback, item.key)
         reporter.graded(graded(item))
 
     def replace(worker: workers.Worker, message: str, kind: str) -> None:
         index, seconds = worker.current, time.monotonic() - worker.started
         worker.terminate()
         del crew[worker.number]
-        finish(index, failure_document(items[index].submissions, message, kind, settings.seed, secret), None, seconds)
+        document = failure_document(items[index].submissions, message, kind, settings.seed, secret)
+        finish(index, to_json(document), None, seconds)
         number = next(numbers)
         crew[number] = workers.Worker(number, plan, events)
 

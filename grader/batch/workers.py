@@ -8,8 +8,9 @@ torch and holds no state a fork would copy). It talks to the batch over two queu
     ("ready", worker, isolation)         the sandbox started at that isolation level
     ("refused", worker, message)         isolation below what the batch requires: nothing graded
     ("done", worker, index, document, feedback)
-                                         the submission's bundle document (plain dicts) and the
-                                         student's feedback (the terminal view, without staff detail)
+                                         the submission's bundle document (JSON text, validated
+                                         against the schema) and the student's feedback (the
+                                         terminal view, without staff detail)
     ("failed", worker, message)          the worker could not start (a broken sandbox or course)
 
 A worker dies with the batch (``PR_SET_PDEATHSIG``) and stops on SIGTERM; either way its session
@@ -75,7 +76,8 @@ def serve(worker: int, plan: Plan, tasks, events) -> None:
                 reports = session.grade(submissions)
                 if stopping:
                     break
-                events.put(("done", worker, index, model.bundle(reports, session.versions()), feedback(reports)))
+                document = model.to_json(model.bundle(reports, session.versions()))  # validated here, in parallel
+                events.put(("done", worker, index, document, feedback(reports)))
     except Stopping:
         pass
     except GraderError as error:
