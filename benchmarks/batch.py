@@ -7,6 +7,12 @@ output that floods, a syntax error), then runs the real command over them with `
 ``--jobs 2``::
 
     .venv/bin/python benchmarks/batch.py [--sizes 200,50] [--jobs 1,2]
+    .venv/bin/python benchmarks/batch.py --profile 20    # where one worker's time goes
+
+``--profile N`` grades N ordinary submissions (references and variants) with one warm session in
+this process, as a worker does, and prints the time per grading spent in pytest (its collection
+at unconfigure apart), in the sandboxed calls, and on the batch's own path (reading the files,
+the bundle's validation and JSON, the feedback view).
 
 Printed per run: exercise-gradings per second end to end (worker start-up included) and once
 the first report is written (steady state); each grading's median time; the slowest
@@ -179,11 +185,59 @@ def run(students: Path, jobs: int, out: Path) -> dict:
     }
 
 
+def profile(count: int) -> None:
+    import cProfile
+    import pstats
+
+    sys.path.insert(0, str(REPO))
+    from grader.batch import discovery
+    from grader.batch.workers import feedback
+    from grader.exercises import load_course
+    from grader.report import model
+    from grader.session import GradingSession
+
+    course = load_course(REPO)
+    exercise = course.resolve("exercise1")
+    scratch = Path(tempfile.mkdtemp(prefix="grade-batch-profile-"))
+    try:
+        make_class(scratch, count + len(MISBEHAVING))
+        found = [f for f in discovery.discover(scratch) if not any(k in f.id for k in MISBEHAVING)][:count]
+        with GradingSession(course, [exercise], seed=1) as session:
+            session.require_isolation("partial")
+            session.grade(discovery.read_submission(found[0], [exercise]))  # warm
+            profiler = cProfile.Profile()
+            started = time.perf_counter()
+            profiler.enable()
+            for entry in found:
+                reports = session.grade(discovery.read_submission(entry, [exercise]))
+                model.to_json(model.bundle(reports, session.versions()))
+                feedback(reports)
+            profiler.disable()
+            wall = time.perf_counter() - started
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    stats = pstats.Stats(profiler).stats
+    def cumulative(module: str, function: str) -> float:
+        return sum(v[3] for (file, _, name), v in stats.items() if file.endswith(module) and name == function)
+    per = {"wall": wall, "pytest.main": cumulative("_pytest/config/__init__.py", "main"),
+           "  of which gc.collect at unconfigure": cumulative("_pytest/unraisableexception.py", "gc_collect_harder"),
+           "sandboxed calls (pool.call)": cumulative("grader/sandbox/pool.py", "call"),
+           "reading the files (discovery)": cumulative("grader/batch/discovery.py", "read_submission"),
+           "report validation (model.validate)": cumulative("grader/report/model.py", "validate"),
+           "feedback view": cumulative("grader/batch/workers.py", "feedback")}
+    for label, seconds in per.items():
+        print(f"{label:40s} {1000 * seconds / len(found):8.1f} ms per grading")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="200,50")
     parser.add_argument("--jobs", default="1,2")
+    parser.add_argument("--profile", type=int, metavar="N", help="profile N gradings in this process instead")
     options = parser.parse_args()
+    if options.profile:
+        profile(options.profile)
+        return
     scratch = Path(tempfile.mkdtemp(prefix="grade-batch-benchmark-"))
     try:
         for size in (int(s) for s in options.sizes.split(",")):

@@ -78,6 +78,11 @@ def run(course, options: dict) -> errors.GraderError | None:
         jobs=options["jobs"] or os.cpu_count() or 1, resume=options["resume"], deadline=options["deadline"],
         seed=options["seed"], require=None if options["require"] == "none" else options["require"],
         budget_seconds=options["budget"])
+    from grader.seeds import SECRET_ENV, read_secret
+
+    if options["seed"] is None and read_secret() is None and any(e.hidden_tests for e in exercises):
+        click.echo(f"grade: note: no course secret (${SECRET_ENV}): each submission's hidden inputs are drawn "
+                   f"at random, and a re-grade draws others; set one to make them reproducible", err=True)
     try:
         result = engine.run_batch(course, settings, progress.reporter("quiet" if options["quiet"] else options["progress"]))
     except KeyboardInterrupt:

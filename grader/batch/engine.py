@@ -157,7 +157,7 @@ def grade_pending(course_root: Path, items: list[Item], pending: deque, settings
                     raise IsolationTooWeak(f"{event[2]}; grade batch requires isolation '{settings.require}' "
                                            f"(--require-isolation weak to accept less)")
                 elif kind == "failed":
-                    raise SandboxError(f"a grading worker could not start: {event[2]}")
+                    raise SandboxError(f"a grading worker failed: {event[2]}")
                 elif kind == "done" and worker and worker.current == event[2]:
                     index, seconds = event[2], time.monotonic() - worker.started
                     worker.current = None

@@ -11,7 +11,7 @@ torch and holds no state a fork would copy). It talks to the batch over two queu
                                          the submission's bundle document (JSON text, validated
                                          against the schema) and the student's feedback (the
                                          terminal view, without staff detail)
-    ("failed", worker, message)          the worker could not start (a broken sandbox or course)
+    ("failed", worker, message)          the worker failed outside any submission (its sandbox, the course)
 
 A worker dies with the batch (``PR_SET_PDEATHSIG``) and stops on SIGTERM; either way its session
 closes, so its zygote, children and temporary folders go with it. SIGINT (Ctrl-C at the
