@@ -117,7 +117,11 @@ class Worker:
         self.tasks = CONTEXT.Queue()
         self.process = CONTEXT.Process(target=serve, args=(number, plan, self.tasks, events),
                                        name=f"grade-batch-worker-{number}", daemon=True)
-        self.process.start()
+        ignored = signal.signal(signal.SIGINT, signal.SIG_IGN)  # inherited: Ctrl-C during its start-up
+        try:                                                     # is the batch's to handle, not a traceback
+            self.process.start()
+        finally:
+            signal.signal(signal.SIGINT, ignored)
         self.ready = False
         self.current: int | None = None  # the index of the submission it grades
         self.started = 0.0  # when it started grading it (monotonic)
