@@ -262,7 +262,7 @@ def gradescope_package_command(ctx, out_zip, names, **container):
     def build():
         course = load_course(ctx)
         return gradescope.build(course, [course.resolve(name) for name in names] or list(course.exercises),
-                                out_zip, gradescope.Container(**container))
+                                out_zip, gradescope.Options(**container))
 
     show(*run_guarded(build))
 
