@@ -30,7 +30,7 @@ from grader.formats.output import Settings, deliver
 from grader.publish.gradescope import COURSE, CONFIG
 from grader.sandbox.policy import NOBODY
 from grader.session import GradingSession
-from grader.submission import load_submission
+from grader.submission import Submission, load_submission
 
 ROOT_ENV = "AUTOGRADER_ROOT"
 MAX_SEARCHED = 5000  # entries of a submission searched for a student's file
@@ -60,14 +60,24 @@ def grade(root: Path, config: dict):
         expected = session.require_isolation(config["require_isolation"])
         if expected["hidden_files_readable"]:
             hide_by_uid(expected, course.root / "exercises")
-        submissions = [load_submission(e, [locate(submitted, e, name) for name in e.student_files],
-                                       label=e.module_file) for e in exercises]
+        submissions = [submission(submitted, e) for e in exercises]
         reports = session.grade(submissions)
         versions = session.versions()
     for report in reports:
         if report.status == "graded" and not hidden_from_children(report.isolation):
             raise IsolationTooWeak("a child ran where it could read the hidden checks; nothing is reported")
     return reports, versions
+
+
+def submission(submitted: Path, exercise: Exercise) -> Submission:
+    """The student's files for ``exercise``, or a submission whose problem says which is missing."""
+    paths = [locate(submitted, exercise, name) for name in exercise.student_files]
+    if None not in paths:
+        return load_submission(exercise, paths, label=exercise.module_file)
+    missing = exercise.student_files[paths.index(None)]
+    return Submission(exercise, label=exercise.module_file, digests=dict.fromkeys(exercise.student_files),
+                      problem=f"{missing} is missing from your submission; upload it (at the top, or at "
+                              f"exercises/{exercise.id}/{missing})")
 
 
 def hide_by_uid(expected: dict, exercises: Path) -> None:
@@ -123,9 +133,9 @@ def can_read(path: Path) -> bool:
     return True
 
 
-def locate(submitted: Path, exercise: Exercise, name: str) -> Path:
-    """Where the student's ``name`` for ``exercise`` is; a path that does not exist if nowhere
-    (the report then says the file is missing). Symbolic links are never followed."""
+def locate(submitted: Path, exercise: Exercise, name: str) -> Path | None:
+    """Where the student's ``name`` for ``exercise`` is, None if nowhere. Symbolic links are never
+    followed."""
     for candidate in (submitted / "exercises" / exercise.id / name, submitted / name):
         if plain_file(candidate, submitted):
             return candidate
@@ -136,7 +146,7 @@ def locate(submitted: Path, exercise: Exercise, name: str) -> Path:
         dirs.sort()
         if name in files and plain_file(Path(folder) / name, submitted):
             found.append(Path(folder) / name)
-    return min(found, key=lambda p: (len(p.parts), str(p))) if found else submitted / name
+    return min(found, key=lambda p: (len(p.parts), str(p))) if found else None
 
 
 def plain_file(path: Path, top: Path) -> bool:
