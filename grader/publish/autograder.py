@@ -29,6 +29,7 @@ from grader.formats import gradescope as view
 from grader.formats.output import Settings, deliver
 from grader.publish.gradescope import COURSE, CONFIG
 from grader.sandbox.policy import NOBODY
+from grader.sandbox.probe import can_open
 from grader.session import GradingSession
 from grader.submission import Submission, load_submission
 
@@ -94,7 +95,10 @@ def hide_by_uid(expected: dict, exercises: Path) -> None:
 
 
 def hidden_from_children(isolation: dict) -> bool:
-    return not isolation["hidden_files_readable"] or bool(isolation["layers"].get("uid_drop"))
+    """Whether the children of a report could not read the hidden checks (or none ran: a report
+    whose files were missing ran no student code)."""
+    return (not isolation["isolated"] or not isolation["hidden_files_readable"]
+            or bool(isolation["layers"].get("uid_drop")))
 
 
 def readable_by(uid: int, paths: list[Path]) -> list[str]:
@@ -108,7 +112,7 @@ def readable_by(uid: int, paths: list[Path]) -> list[str]:
             os.setgroups([])
             os.setresgid(uid, uid, uid)
             os.setresuid(uid, uid, uid)
-            found = [str(p) for p in paths if can_read(p)]
+            found = [str(p) for p in paths if can_open(str(p))]
         finally:
             os.write(write_end, json.dumps(found).encode())
             os._exit(0)
@@ -119,18 +123,6 @@ def readable_by(uid: int, paths: list[Path]) -> list[str]:
     os.close(read_end)
     os.waitpid(pid, 0)
     return json.loads(data or b'["(the check did not run)"]')
-
-
-def can_read(path: Path) -> bool:
-    try:
-        if path.is_dir():
-            os.listdir(path)
-        else:
-            with open(path, "rb") as handle:
-                handle.read(1)
-    except OSError:
-        return False
-    return True
 
 
 def locate(submitted: Path, exercise: Exercise, name: str) -> Path | None:

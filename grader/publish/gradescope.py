@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import json
 import math
-import stat
-import zipfile
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
@@ -94,14 +92,7 @@ def build(course: Course, exercises: list[Exercise], out_zip: Path, options: Opt
     entries[wheel_path()] = (built.read_bytes(), 0o644)
     built.unlink()
     built.parent.rmdir()
-    out_zip.parent.mkdir(parents=True, exist_ok=True)
-    with zipfile.ZipFile(out_zip, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name in sorted(entries):
-            data, mode = entries[name]
-            item = zipfile.ZipInfo(name, wheel.FIXED_TIME)
-            item.external_attr = (stat.S_IFREG | mode) << 16
-            item.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(item, data)
+    wheel.write_zip(out_zip, entries)
     return [f"wrote {out_zip} ({out_zip.stat().st_size // 1024} KiB, {len(entries)} files) for "
             f"{options.memory_mb} MB, {options.cpus:g} CPU, {options.minutes} minutes", *lines,
             f"run_autograder stops grading after {budget} s and still writes results.json"]

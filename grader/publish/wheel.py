@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import stat
 import zipfile
 from importlib import metadata
 from pathlib import Path
@@ -44,14 +45,21 @@ def build(out_dir: Path) -> Path:
     record = [f"{name},sha256={digest(data)},{len(data)}" for name, data in entries.items()]
     entries[f"{info}/RECORD"] = ("\n".join([*record, f"{info}/RECORD,,"]) + "\n").encode()
     out = Path(out_dir) / wheel_name(version)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as wheel:
-        for name in sorted(entries):
-            item = zipfile.ZipInfo(name, FIXED_TIME)
-            item.external_attr = 0o644 << 16
-            item.compress_type = zipfile.ZIP_DEFLATED
-            wheel.writestr(item, entries[name])
+    write_zip(out, {name: (data, 0o644) for name, data in entries.items()})
     return out
+
+
+def write_zip(path: Path, entries: dict[str, tuple[bytes, int]]) -> None:
+    """A zip of ``{name: (data, mode)}``, in name order with a fixed timestamp (the same bytes for
+    the same content); the modes are kept, as ``unzip`` restores them."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name in sorted(entries):
+            data, mode = entries[name]
+            item = zipfile.ZipInfo(name, FIXED_TIME)
+            item.external_attr = (stat.S_IFREG | mode) << 16
+            item.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(item, data)
 
 
 def installed_metadata(version: str) -> tuple[str, str]:
