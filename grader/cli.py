@@ -229,7 +229,8 @@ def validate_command(ctx, names, as_json):
 
 @main.command("release")
 @click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--with-hidden", is_flag=True, help="Also ship the hidden checks (never mutants or solutions).")
+@click.option("--with-hidden", is_flag=True, help="Also ship the hidden checks of exercises without "
+                                                "hidden/instructor.py (never mutants or solutions).")
 @course_option
 @click.pass_context
 def release_command(ctx, out_dir, with_hidden):

@@ -3,7 +3,8 @@
 The rule: for each exercise, every file of its folder except the instructor-only ones: ``hidden/``
 (hidden checks, and ``hidden/instructor.py``: mutants, hidden case specifications, anything the
 solution follows from) and ``variants/`` (known-buggy and alternative-correct files). With
-``with_hidden``, the hidden checks ``hidden/test_*.py`` ship too, never ``hidden/instructor.py``.
+``with_hidden``, the hidden checks ``hidden/test_*.py`` ship too, but only for an exercise without
+``hidden/instructor.py``: that file never ships, and its hidden checks cannot run without it.
 ``solutions/`` stays behind, and so does everything at the root (tests, CI, the course secret's
 configuration, the instructor's README: a release writes its own). The public checks run from
 what is left: the exercise's ``support.py`` must work without its instructor part.
@@ -27,7 +28,8 @@ def student_files(root: Path, with_hidden: bool = False) -> list[Path]:
             parts = path.relative_to(folder).parts
             if not path.is_file() or set(parts) & set(SKIPPED):
                 continue
-            hidden_check = with_hidden and parts[0] == "hidden" and len(parts) == 2 and parts[1].startswith("test_")
+            hidden_check = (with_hidden and not (folder / "hidden" / "instructor.py").is_file()
+                            and parts[0] == "hidden" and len(parts) == 2 and parts[1].startswith("test_"))
             if parts[0] not in INSTRUCTOR_ONLY or hidden_check:
                 files.append(path.relative_to(root))
     return files

@@ -12,8 +12,10 @@ Trusted side; reads the course, writes one zip. The zip holds, at its root::
                       variants left out, no solutions; each exercise.json's limits scaled
 
 Limits are scaled so that the grader, the zygote and one child fit the container together: a
-memory hog then costs its checks, not the results file (the container's OOM killer would end
-the grader too). A child may use what the container leaves after ``GRADER_RESERVE_MB`` and its
+memory hog then meets its own limit (a ``MemoryError`` its checks report) before the container's.
+Past the container's, the kernel's OOM killer picks a victim: the hog, which then reads as a crash,
+or, where the container is killed as a group (cgroup v2's ``memory.oom.group``), the grader too,
+and no results. A child may use what the container leaves after ``GRADER_RESERVE_MB`` and its
 scratch space; its wall clock stretches to the CPU share, so its CPU seconds can still be spent.
 """
 

@@ -13,7 +13,7 @@ def readme(course: Course, with_hidden: bool = False) -> str:
     install = " && \\\n  ".join(install_commands())
     hidden = ("The hidden checks ship with this release too, so your run covers every check."
               if with_hidden else
-              "Only the public checks run here; hidden checks, worth the rest of each exercise's points, "
+              "Only the public checks run here; hidden checks, worth the rest of each exercise's points,\n"
               "run when your instructor grades.")
     return f"""\
 # Autograd exercises

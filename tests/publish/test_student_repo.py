@@ -65,9 +65,11 @@ def test_a_release_carries_the_public_course_the_workflow_and_the_grader_only(bu
 
 def test_hidden_checks_ship_only_when_asked_and_mutants_never(tmp_path):
     out = release(tmp_path / "students", "--with-hidden")
-    assert sorted(p.name for p in out.glob("exercises/*/hidden/*")) == sorted(
-        p.name for p in REPO.glob("exercises/*/hidden/test_*.py"))
-    assert not list(out.rglob("instructor.py"))
+    shipped = sorted(p.relative_to(out) for p in out.glob("exercises/*/hidden/*"))
+    assert shipped == sorted(p.relative_to(REPO) for p in REPO.glob("exercises/*/hidden/test_*.py")
+                             if not (p.parent / "instructor.py").exists())
+    assert Path("exercises/exercise1/hidden") in {p.parent for p in shipped}
+    assert not list(out.rglob("instructor.py")) and not (out / "exercises/exercise6/hidden").exists()
 
 
 def test_a_folder_in_use_is_refused_in_one_line(tmp_path):
