@@ -7,7 +7,8 @@ solution follows from) and ``variants/`` (known-buggy and alternative-correct fi
 ``hidden/instructor.py``: that file never ships, and its hidden checks cannot run without it.
 ``solutions/`` stays behind, and so does everything at the root (tests, CI, the course secret's
 configuration, the instructor's README: a release writes its own). The public checks run from
-what is left: the exercise's ``support.py`` must work without its instructor part.
+what is left: the exercise's ``support.py`` must work without its instructor part. An autograder
+(``autograder_files``) carries the hidden part too, but still no variants and no solutions.
 """
 
 from __future__ import annotations
@@ -33,3 +34,10 @@ def student_files(root: Path, with_hidden: bool = False) -> list[Path]:
             if parts[0] not in INSTRUCTOR_ONLY or hidden_check:
                 files.append(path.relative_to(root))
     return files
+
+
+def autograder_files(folder: Path) -> list[Path]:
+    """The files of one exercise's folder that an autograder (run by the instructor's platform,
+    never by students) carries, relative to ``folder``: everything but ``variants/``."""
+    return [path.relative_to(folder) for path in sorted(folder.rglob("*"))
+            if path.is_file() and not set(path.relative_to(folder).parts) & {"variants", *SKIPPED}]

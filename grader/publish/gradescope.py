@@ -30,6 +30,7 @@ from grader.errors import UsageProblem
 from grader.exercises import Course, Exercise
 from grader.publish import wheel
 from grader.publish.install import TORCH_CPU_INDEX, torch_requirement, wheel_path
+from grader.release import autograder_files
 from grader.sandbox.outcome import Limits
 
 # What the grader's own process and the zygote hold at their peak while a child runs (measured
@@ -80,14 +81,11 @@ def build(course: Course, exercises: list[Exercise], out_zip: Path, options: Opt
     lines = []
     for exercise in exercises:
         limits = scaled(exercise.limits, options)
-        for path in sorted(exercise.folder.rglob("*")):
-            parts = path.relative_to(exercise.folder).parts
-            if not path.is_file() or parts[0] == "variants" or "__pycache__" in parts:
-                continue
-            data = path.read_bytes()
-            if parts == ("exercise.json",):
+        for relative in autograder_files(exercise.folder):
+            data = (exercise.folder / relative).read_bytes()
+            if relative == Path("exercise.json"):
                 data = with_limits(data, limits)
-            entries[f"{COURSE}/exercises/{exercise.id}/{'/'.join(parts)}"] = (data, 0o644)
+            entries[f"{COURSE}/exercises/{exercise.id}/{relative.as_posix()}"] = (data, 0o644)
         lines.append(f"{exercise.id}: a child gets {limits.memory_mb} MB (the exercise asks {exercise.limits.memory_mb}),"
                      f" {limits.cpu_seconds} s of CPU, {limits.wall_seconds:g} s of wall clock")
     built = wheel.build(out_zip.parent / f".{out_zip.stem}-wheel")

@@ -247,12 +247,19 @@ def test_without_a_way_to_hide_the_hidden_checks_nothing_is_graded(autograder_ro
 
 
 @pytest.mark.slow
-def test_a_grader_that_dies_still_leaves_a_results_file(autograder_root):
-    config = autograder_root / "source" / gradescope.CONFIG
-    saved = config.read_text()
-    config.write_text("{")  # the driver fails to read its configuration
+@pytest.mark.parametrize("breakage", ["unreadable configuration", "no interpreter"])
+def test_a_grader_that_cannot_run_still_leaves_a_results_file(autograder_root, breakage):
+    """The driver's own error result, and run_autograder's when the driver never ran."""
+    target = autograder_root / ("source/" + gradescope.CONFIG if breakage == "unreadable configuration"
+                                else "venv/bin/python")
+    moved = target.with_name(target.name + ".moved")
+    target.rename(moved)
     try:
+        if breakage == "unreadable configuration":
+            target.write_text("{")
         results, _ = run_autograder(autograder_root, solutions())
     finally:
-        config.write_text(saved)
-    assert results["score"] == 0 and "Grading failed" in results["output"]
+        target.unlink(missing_ok=True)
+        moved.rename(target)
+    assert results["score"] == 0 and results["tests"] == []
+    assert results["output"].startswith("Grading failed, so this is not your grade")
