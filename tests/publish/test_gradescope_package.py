@@ -1,11 +1,10 @@
 """``grade gradescope-package``: what the zip holds, and ``run_autograder`` against a stand-in root.
 
-The slow tests unpack the zip into a temporary folder standing in for ``/autograder``, run its
+The slow tests unpack the zip into a folder standing in for ``/autograder`` (``standin``), run its
 ``setup.sh`` once (a venv with torch from the local wheel cache and the vendored grader), then run
 ``run_autograder`` per submission inside a memory cgroup of Gradescope's 768 MB, with only the
-layers a Gradescope container usually allows (no user namespaces, so no netns, bubblewrap or
-scratch mount; Landlock off): ``GRADER_LAYERS=uid_drop,seccomp``. Every run must leave a
-``results.json`` valid against Gradescope's schema.
+layers a Gradescope container usually allows (``standin.GRADESCOPE_LAYERS``). Every run must leave
+a ``results.json`` valid against Gradescope's schema.
 """
 
 from __future__ import annotations
@@ -14,11 +13,8 @@ import json
 import os
 import shutil
 import stat
-import subprocess
 import tempfile
-import uuid
 import zipfile
-from contextlib import contextmanager
 from pathlib import Path
 
 import jsonschema
@@ -28,11 +24,10 @@ from grader.exercises import load_course
 from grader.publish import autograder, gradescope
 from grader.sandbox.policy import NOBODY
 from tests.helpers import REPO, SOLUTIONS, run_cli
+from tests.publish import standin
 
 SCHEMA = json.loads((REPO / "tests/formats/schemas/gradescope-results.schema.json").read_text())
 CONTAINER_MB = 768
-GRADESCOPE_LAYERS = "uid_drop,seccomp"
-HOSTILE = Path(__file__).parent / "submissions"
 
 
 def package(out: Path, *options: str) -> Path:
@@ -96,78 +91,25 @@ def test_what_uid_nobody_can_read_is_tried():
 
 # --- run_autograder against a stand-in /autograder (slow) -----------------------------------
 
-@contextmanager
-def memory_cgroup(limit_mb: int):
-    """A memory cgroup of ``limit_mb`` (v2, or v1's memory controller) with no swap; yields the
-    file a process writes its pid into to join it, and a function reading the peak usage in MB."""
-    v2, v1 = Path("/sys/fs/cgroup"), Path("/sys/fs/cgroup/memory")
-    name = f"grader-test-{uuid.uuid4().hex[:8]}"
-    if (v2 / "cgroup.controllers").is_file() and "memory" in (v2 / "cgroup.subtree_control").read_text():
-        group, files, peak = v2 / name, {"memory.max": limit_mb << 20, "memory.swap.max": 0}, "memory.peak"
-    elif (v1 / "memory.limit_in_bytes").is_file():
-        group, peak = v1 / name, "memory.max_usage_in_bytes"
-        files = {"memory.limit_in_bytes": limit_mb << 20, "memory.memsw.limit_in_bytes": limit_mb << 20}
-    else:
-        pytest.skip("no writable memory cgroup here")
-    try:
-        group.mkdir()
-    except OSError as exc:
-        pytest.skip(f"cannot make a memory cgroup: {exc}")
-    try:
-        for file, value in files.items():
-            if (group / file).exists():
-                (group / file).write_text(str(value))
-        yield group / "cgroup.procs", lambda: int((group / peak).read_text()) >> 20
-    finally:
-        group.rmdir()
-
-
-def extract(archive: Path, into: Path) -> None:
-    """Unpack like Gradescope does, modes included."""
-    with zipfile.ZipFile(archive) as zipped:
-        for item in zipped.infolist():
-            zipped.extract(item, into)
-            (into / item.filename).chmod(item.external_attr >> 16 & 0o777)
-
-
 @pytest.fixture(scope="module")
-def autograder_root():
-    """A stand-in /autograder after setup.sh: outside pytest's private temp folders, since the
-    children's uid must reach the venv, and built on /usr/bin/python3 (not under /root)."""
-    if not Path("/usr/bin/python3").is_file():
-        pytest.skip("needs a system /usr/bin/python3")
-    root = Path(tempfile.mkdtemp(prefix="autograder-"))
-    root.chmod(0o755)
+def autograder_root(tmp_path_factory):
+    archive = package(tmp_path_factory.mktemp("zip") / "autograder.zip")
     try:
-        package(root / "autograder.zip")
-        extract(root / "autograder.zip", root / "source")
-        env = {**os.environ, "AUTOGRADER_ROOT": str(root), "PYTHON": "/usr/bin/python3",
-               "TORCH_INDEX_URL": ""}  # this machine reaches PyPI and a local torch wheel, not torch's index
-        setup = subprocess.run(["bash", str(root / "source/setup.sh")], env=env, capture_output=True,
-                               text=True, timeout=900)
-        assert setup.returncode == 0, setup.stderr[-3000:]
-        yield root
-    finally:
-        shutil.rmtree(root, ignore_errors=True)
+        root = standin.set_up(archive)
+    except standin.Unavailable as reason:
+        pytest.skip(str(reason))
+    yield root
+    shutil.rmtree(root, ignore_errors=True)
 
 
-def run_autograder(root: Path, files: dict[str, Path | str], layers: str = GRADESCOPE_LAYERS) -> tuple[dict, int]:
-    """Stand a submission in ``submission/`` and run run_autograder in a 768 MB cgroup; return
-    the validated results.json and the cgroup's peak memory in MB."""
-    submitted = root / "submission"
-    shutil.rmtree(submitted, ignore_errors=True)
-    submitted.mkdir()
-    for name, source in files.items():
-        (submitted / name).parent.mkdir(parents=True, exist_ok=True)
-        (submitted / name).write_text(source.read_text() if isinstance(source, Path) else source)
-    env = {**os.environ, "AUTOGRADER_ROOT": str(root), "GRADER_LAYERS": layers}
-    with memory_cgroup(CONTAINER_MB) as (procs, peak):
-        subprocess.run(["sh", "-c", f'echo $$ > "{procs}" && exec bash "$0"', str(root / "source/run_autograder")],
-                       env=env, timeout=600, check=True)
-        peak_mb = peak()
-    results = json.loads((root / "results/results.json").read_text())
+def run_autograder(root: Path, files: dict[str, Path | str], layers: str = standin.GRADESCOPE_LAYERS):
+    """run_autograder in a 768 MB cgroup: results.json, validated, and the OOM kills in the cgroup."""
+    try:
+        results, _, kills = standin.run(root, files, CONTAINER_MB, layers)
+    except standin.Unavailable as reason:
+        pytest.skip(str(reason))
     jsonschema.validate(results, SCHEMA)
-    return results, peak_mb
+    return results, kills
 
 
 def by_exercise(results: dict) -> dict[str, list[dict]]:
@@ -219,9 +161,9 @@ def test_a_memory_hog_costs_its_checks_not_the_results(autograder_root):
              "dydx.py": "def dydx(f, x0):\n    keep = []\n    while True:\n        keep.append(bytearray(50 << 20))\n",
              "mlp_backward.py": ("import torch\ndef mlp_backward(*a, **k):\n    keep = []\n    while True:\n"
                                  "        keep.append(torch.ones(10_000_000))\n")}
-    results, peak_mb = run_autograder(autograder_root, files)
+    results, oom_kills = run_autograder(autograder_root, files)
     tests = by_exercise(results)
-    assert peak_mb <= CONTAINER_MB
+    assert oom_kills == 0, "the container filled up: the limits do not fit it"
     assert all(t["score"] == 0 for t in tests["exercise1"] + tests["exercise6"])
     assert "MemoryError" in tests["exercise1"][0]["output"]
     assert all(t["status"] == "passed" for t in tests["exercise8"]), "the grader survived the hog"
