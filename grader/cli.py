@@ -234,7 +234,10 @@ def validate_command(ctx, names, as_json):
 @course_option
 @click.pass_context
 def release_command(ctx, out_dir, with_hidden):
-    """Build the students' repository in OUT_DIR: stubs, public checks, workflow, the grader's wheel."""
+    """Build the students' repository in OUT_DIR.
+
+    Stubs, statements, public checks, the Classroom workflow and the grader's wheel; never
+    solutions, variants or instructor-only files."""
     from grader.publish import student_repo
     from grader.seeds import read_secret
 
@@ -257,7 +260,10 @@ def release_command(ctx, out_dir, with_hidden):
 @course_option
 @click.pass_context
 def gradescope_package_command(ctx, out_zip, names, **container):
-    """Build Gradescope's autograder zip (setup.sh, run_autograder) for every exercise, or those named."""
+    """Build the Gradescope autograder zip OUT_ZIP.
+
+    setup.sh, run_autograder and the course (hidden checks, no solutions or variants) for every
+    exercise, or those named, with limits scaled to the container."""
     from grader.publish import gradescope
 
     def build():
