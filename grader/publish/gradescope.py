@@ -88,11 +88,9 @@ def build(course: Course, exercises: list[Exercise], out_zip: Path, options: Opt
             entries[f"{COURSE}/exercises/{exercise.id}/{relative.as_posix()}"] = (data, 0o644)
         lines.append(f"{exercise.id}: a child gets {limits.memory_mb} MB (the exercise asks {exercise.limits.memory_mb}),"
                      f" {limits.cpu_seconds} s of CPU, {limits.wall_seconds:g} s of wall clock")
-    built = wheel.build(out_zip.parent / f".{out_zip.stem}-wheel")
-    entries[wheel_path()] = (built.read_bytes(), 0o644)
-    built.unlink()
-    built.parent.rmdir()
-    wheel.write_zip(out_zip, entries)
+    entries[wheel_path()] = (wheel.wheel_bytes(), 0o644)
+    out_zip.parent.mkdir(parents=True, exist_ok=True)
+    out_zip.write_bytes(wheel.zip_bytes(entries))
     return [f"wrote {out_zip} ({out_zip.stat().st_size // 1024} KiB, {len(entries)} files) for "
             f"{options.memory_mb} MB, {options.cpus:g} CPU, {options.minutes} minutes", *lines,
             f"run_autograder stops grading after {budget} s and still writes results.json"]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 import stat
 import zipfile
 from importlib import metadata
@@ -31,6 +32,14 @@ def wheel_name(version: str = grader.__version__) -> str:
 
 def build(out_dir: Path) -> Path:
     """Write the grader's wheel into ``out_dir``; return its path."""
+    out = Path(out_dir) / wheel_name()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(wheel_bytes())
+    return out
+
+
+def wheel_bytes() -> bytes:
+    """The grader's wheel, as the bytes of its file."""
     version = grader.__version__
     info = f"{DISTRIBUTION.replace('-', '_')}-{version}.dist-info"
     package = Path(grader.__file__).parent
@@ -44,22 +53,21 @@ def build(out_dir: Path) -> Path:
                                 b"Root-Is-Purelib: true\nTag: py3-none-any\n")
     record = [f"{name},sha256={digest(data)},{len(data)}" for name, data in entries.items()]
     entries[f"{info}/RECORD"] = ("\n".join([*record, f"{info}/RECORD,,"]) + "\n").encode()
-    out = Path(out_dir) / wheel_name(version)
-    write_zip(out, {name: (data, 0o644) for name, data in entries.items()})
-    return out
+    return zip_bytes({name: (data, 0o644) for name, data in entries.items()})
 
 
-def write_zip(path: Path, entries: dict[str, tuple[bytes, int]]) -> None:
+def zip_bytes(entries: dict[str, tuple[bytes, int]]) -> bytes:
     """A zip of ``{name: (data, mode)}``, in name order with a fixed timestamp (the same bytes for
     the same content); the modes are kept, as ``unzip`` restores them."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name in sorted(entries):
             data, mode = entries[name]
             item = zipfile.ZipInfo(name, FIXED_TIME)
             item.external_attr = (stat.S_IFREG | mode) << 16
             item.compress_type = zipfile.ZIP_DEFLATED
             archive.writestr(item, data)
+    return buffer.getvalue()
 
 
 def installed_metadata(version: str) -> tuple[str, str]:
