@@ -240,6 +240,53 @@ def validate_command(ctx, names, as_json):
     sys.exit(errors.EXIT_OK if result["ok"] else errors.EXIT_INVALID)
 
 
+@main.command("release")
+@click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--with-hidden", is_flag=True, help="Also ship the hidden checks of exercises without "
+                                                "hidden/instructor.py (never mutants or solutions).")
+@course_option
+@click.pass_context
+def release_command(ctx, out_dir, with_hidden):
+    """Build the students' repository in OUT_DIR.
+
+    Stubs, statements, public checks, the Classroom workflow and the grader's wheel; never
+    solutions, variants or instructor-only files."""
+    from grader.publish import student_repo
+    from grader.seeds import read_secret
+
+    files = run_guarded(lambda: student_repo.build(load_course(ctx), out_dir, with_hidden, read_secret()))
+    show(f"wrote {len(files)} files to {out_dir}; push it as the Classroom assignment's template repository")
+
+
+@main.command("gradescope-package")
+@click.argument("out_zip", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("names", nargs=-1, metavar="[EXERCISE]...")
+@click.option("--memory-mb", type=click.IntRange(256), default=768, show_default=True,
+              help="The container's memory (Gradescope's default).")
+@click.option("--cpus", type=click.FloatRange(0.1), default=0.5, show_default=True, help="The container's CPUs.")
+@click.option("--minutes", type=click.IntRange(2), default=10, show_default=True,
+              help="The autograder's timeout, for everything.")
+@click.option("--require-isolation", "require", type=click.Choice(["strong", "partial", "weak"]), default="weak",
+              show_default=True, help="Below this level, results.json is an error result (nothing graded).")
+@click.option("--hidden-visibility", type=click.Choice(["hidden", "after_due_date", "after_published", "visible"]),
+              default="after_published", show_default=True, help="When students see hidden checks.")
+@course_option
+@click.pass_context
+def gradescope_package_command(ctx, out_zip, names, **container):
+    """Build the Gradescope autograder zip OUT_ZIP.
+
+    setup.sh, run_autograder and the course (hidden checks, no solutions or variants) for every
+    exercise, or those named, with limits scaled to the container."""
+    from grader.publish import gradescope
+
+    def build():
+        course = load_course(ctx)
+        return gradescope.build(course, [course.resolve(name) for name in names] or list(course.exercises),
+                                out_zip, gradescope.Options(**container))
+
+    show(*run_guarded(build))
+
+
 def exercise_id(root: Path, name: str) -> str:
     """An exercise's id from any name ``grade`` accepts; a folder name even if its metadata is broken."""
     from grader.exercises import load_course

@@ -1,0 +1,1 @@
+"""Shipping the course: the student release, the Classroom workflow, the Gradescope autograder."""
