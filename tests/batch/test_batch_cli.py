@@ -39,18 +39,18 @@ def course_copy(tmp_path):
 
 
 def make_class(root: Path) -> Path:
-    """alice right (release layout), bob's zip wrong, carol crashes at import, eve links to the
-    solution, mallory hands in nothing."""
-    (root / "alice" / "exercises" / "exercise1").mkdir(parents=True)
-    shutil.copy(SOLUTIONS / "exercise1.py", root / "alice" / "exercises" / "exercise1" / "dydx.py")
-    with zipfile.ZipFile(root / "bob.zip", "w") as archive:
+    """student1 right (release layout), student2's zip wrong, student3 crashes at import, student5 links to the
+    solution, student6 hands in nothing."""
+    (root / "student1" / "exercises" / "exercise1").mkdir(parents=True)
+    shutil.copy(SOLUTIONS / "exercise1.py", root / "student1" / "exercises" / "exercise1" / "dydx.py")
+    with zipfile.ZipFile(root / "student2.zip", "w") as archive:
         archive.write(EXAMPLES / "exercise1" / "reused-leaf.py", "hw/dydx.py")
-    (root / "carol").mkdir()
-    (root / "carol" / "dydx.py").write_text("import os\nos._exit(3)\n")
-    (root / "eve").mkdir()
-    (root / "eve" / "dydx.py").symlink_to(SOLUTIONS / "exercise1.py")
-    (root / "mallory").mkdir()
-    (root / "mallory" / "README.md").write_text("nothing here\n")
+    (root / "student3").mkdir()
+    (root / "student3" / "dydx.py").write_text("import os\nos._exit(3)\n")
+    (root / "student5").mkdir()
+    (root / "student5" / "dydx.py").symlink_to(SOLUTIONS / "exercise1.py")
+    (root / "student6").mkdir()
+    (root / "student6" / "README.md").write_text("nothing here\n")
     return root
 
 
@@ -74,22 +74,22 @@ def test_a_class_gets_reports_feedback_and_a_gradebook_then_resumes(tmp_path, co
 
     book = gradebook(out)
     assert book["max points"]["exercise1"] == "7"
-    assert {name: book[name]["exercise1"] for name in ("alice", "bob", "carol", "eve", "mallory")} == {
-        "alice": "7", "bob": "6", "carol": "0", "eve": "missing", "mallory": "missing"}
-    for name in ("alice", "bob", "carol", "eve", "mallory"):
+    assert {name: book[name]["exercise1"] for name in ("student1", "student2", "student3", "student5", "student6")} == {
+        "student1": "7", "student2": "6", "student3": "0", "student5": "missing", "student6": "missing"}
+    for name in ("student1", "student2", "student3", "student5", "student6"):
         document = json.loads((out / "reports" / f"{name}.json").read_text())
         model.validate(document)
         (report,) = document["reports"]
         assert report["seed"] == 5
-        if name in ("alice", "bob", "carol"):
+        if name in ("student1", "student2", "student3"):
             assert report["isolation"]["level"] in ("partial", "strong")
         feedback = (out / "feedback" / f"{name}.txt").read_text()
         assert "Score:" in feedback and "Traceback" not in feedback
     def first_message(name):
         return json.loads((out / "reports" / f"{name}.json").read_text())["reports"][0]["tests"][0]["message"]
 
-    assert "leads out of the submission" in first_message("eve")
-    assert "ended abnormally while being imported" in first_message("carol")
+    assert "leads out of the submission" in first_message("student5")
+    assert "ended abnormally while being imported" in first_message("student3")
 
     written = {p.name: p.stat().st_mtime_ns for p in (out / "reports").iterdir()}
     result, events = batch(course_copy, students, out, "--resume")
@@ -97,10 +97,10 @@ def test_a_class_gets_reports_feedback_and_a_gradebook_then_resumes(tmp_path, co
     assert all(e["resumed"] for e in events if e["event"] == "graded")
     assert {p.name: p.stat().st_mtime_ns for p in (out / "reports").iterdir()} == written
 
-    (students / "carol" / "dydx.py").write_bytes((SOLUTIONS / "exercise1.py").read_bytes())
+    (students / "student3" / "dydx.py").write_bytes((SOLUTIONS / "exercise1.py").read_bytes())
     result, events = batch(course_copy, students, out, "--resume")
-    assert {e["id"] for e in events if e["event"] == "graded" and not e["resumed"]} == {"carol"}
-    assert gradebook(out)["carol"]["exercise1"] == "7"
+    assert {e["id"] for e in events if e["event"] == "graded" and not e["resumed"]} == {"student3"}
+    assert gradebook(out)["student3"]["exercise1"] == "7"
 
     test_file = next((course_copy / "exercises" / "exercise1").glob("test_*.py"))
     test_file.write_text(test_file.read_text() + "\n# the course changed\n")

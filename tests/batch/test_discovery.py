@@ -41,15 +41,15 @@ def make_zip(path, members: dict, links=()):
 
 
 def test_folders_zips_and_nested_classroom_clones_are_found_by_name(tmp_path):
-    write(tmp_path / "alice" / "exercises" / "exercise1" / "dydx.py")
-    write(tmp_path / "hw1-submissions" / "hw1-bob" / "dydx.py")
-    write(tmp_path / "week2-submissions" / "more-submissions" / "hw2-carol" / "dydx.py")
-    make_zip(tmp_path / "dave.zip", {"dydx.py": CORRECT})
+    write(tmp_path / "student1" / "exercises" / "exercise1" / "dydx.py")
+    write(tmp_path / "hw1-submissions" / "hw1-student2" / "dydx.py")
+    write(tmp_path / "week2-submissions" / "more-submissions" / "hw2-student3" / "dydx.py")
+    make_zip(tmp_path / "student4.zip", {"dydx.py": CORRECT})
     write(tmp_path / "notes.txt", b"not a submission")
     (tmp_path / ".hidden").mkdir()
     found = discover(tmp_path)
     assert [(f.id, f.kind) for f in found] == [
-        ("alice", "folder"), ("dave", "zip"), ("hw1-bob", "folder"), ("hw2-carol", "folder")]
+        ("student1", "folder"), ("student4", "zip"), ("hw1-student2", "folder"), ("hw2-student3", "folder")]
 
 
 def test_the_student_file_is_found_where_the_release_puts_it_or_by_a_unique_name(course, tmp_path):
@@ -69,9 +69,9 @@ def test_the_student_file_is_found_where_the_release_puts_it_or_by_a_unique_name
 
 
 def test_two_submissions_with_one_id_are_a_usage_error(tmp_path):
-    write(tmp_path / "alice" / "dydx.py")
-    make_zip(tmp_path / "alice.zip", {"dydx.py": CORRECT})
-    with pytest.raises(UsageProblem, match="two submissions have the id 'alice'"):
+    write(tmp_path / "student1" / "dydx.py")
+    make_zip(tmp_path / "student1.zip", {"dydx.py": CORRECT})
+    with pytest.raises(UsageProblem, match="two submissions have the id 'student1'"):
         discover(tmp_path)
 
 
@@ -86,24 +86,24 @@ def test_a_missing_folder_is_a_usage_error(tmp_path):
 def test_a_folder_submission_whose_file_links_out_is_refused(course, tmp_path):
     secret = write(tmp_path / "outside" / "secret.py", SECRET.encode())
     root = tmp_path / "class"
-    (root / "eve" / "exercises" / "exercise1").mkdir(parents=True)
-    (root / "eve" / "exercises" / "exercise1" / "dydx.py").symlink_to(secret)
-    (root / "mallory").mkdir(parents=True)
-    (root / "mallory" / "sub").symlink_to(secret.parent)  # a folder link: its dydx.py is never walked
+    (root / "student5" / "exercises" / "exercise1").mkdir(parents=True)
+    (root / "student5" / "exercises" / "exercise1" / "dydx.py").symlink_to(secret)
+    (root / "student6").mkdir(parents=True)
+    (root / "student6" / "sub").symlink_to(secret.parent)  # a folder link: its dydx.py is never walked
     write(secret.parent / "dydx.py", SECRET.encode())
     found = {f.id: f for f in discover(root)}
-    eve = one(course, found["eve"])
-    assert "leads out of the submission" in eve.problem and not eve.files
-    mallory = one(course, found["mallory"])
-    assert "missing" in mallory.problem and not mallory.files
+    student5 = one(course, found["student5"])
+    assert "leads out of the submission" in student5.problem and not student5.files
+    student6 = one(course, found["student6"])
+    assert "missing" in student6.problem and not student6.files
 
 
 def test_a_folder_submission_that_is_itself_a_link_is_not_a_submission(tmp_path):
     write(tmp_path / "elsewhere" / "dydx.py")
     (tmp_path / "class").mkdir()
-    write(tmp_path / "class" / "alice" / "dydx.py")
-    (tmp_path / "class" / "eve").symlink_to(tmp_path / "elsewhere")
-    assert [f.id for f in discover(tmp_path / "class")] == ["alice"]
+    write(tmp_path / "class" / "student1" / "dydx.py")
+    (tmp_path / "class" / "student5").symlink_to(tmp_path / "elsewhere")
+    assert [f.id for f in discover(tmp_path / "class")] == ["student1"]
 
 
 # ---------------------------------------------------------------- hostile zips
@@ -169,7 +169,7 @@ def git(folder, *args, when=None):
 @pytest.fixture
 def clone(tmp_path):
     """A Classroom-style clone with two commits: a wrong answer on the 1st, a right one on the 3rd."""
-    repo = tmp_path / "hw-submissions" / "hw-alice"
+    repo = tmp_path / "hw-submissions" / "hw-student1"
     git(tmp_path, "init", "-q", str(repo))
     write(repo / "exercises" / "exercise1" / "dydx.py", b"def dydx(f, x0):\n    return 0.0\n")
     git(repo, "add", "-A")
@@ -184,7 +184,7 @@ def clone(tmp_path):
 def test_a_deadline_grades_the_last_commit_before_it_and_records_it(course, clone):
     root, _, first, last = clone
     found = discover(root)
-    assert [(f.id, f.kind) for f in found] == [("hw-alice", "git")]
+    assert [(f.id, f.kind) for f in found] == [("hw-student1", "git")]
     before = one(course, found[0], datetime(2026, 11, 2, tzinfo=timezone.utc))
     assert before.commit == first and b"return 0.0" in before.files["dydx.py"]
     after = one(course, found[0])

@@ -28,8 +28,8 @@ def test_a_file_name_never_leaves_its_folder_and_two_ids_never_share_one(name):
 def test_the_gradebook_tells_zero_from_missing_from_error_and_has_a_max_row(course, tmp_path):
     ex1, ex8 = course.resolve("exercise1"), course.resolve("exercise8")
     rows = [
-        ("alice", {"reports": [report("exercise1", 0), report("exercise8", 100)]}),
-        ("bob", {"reports": [report("exercise1", 0, digest=None,
+        ("student1", {"reports": [report("exercise1", 0), report("exercise8", 100)]}),
+        ("student2", {"reports": [report("exercise1", 0, digest=None,
                                     error={"kind": "submission", "message": "dydx.py is missing"}),
                              report("exercise8", 0, error={"kind": "grader", "message": "worker died"})]}),
         ("=HYPERLINK(\"http://x\")", {"reports": [report("exercise1", 7), report("exercise8", 5)]}),
@@ -39,8 +39,8 @@ def test_the_gradebook_tells_zero_from_missing_from_error_and_has_a_max_row(cour
         table = list(csv.reader(handle))
     assert table[0] == ["student", "exercise1", "exercise8", "total", "commit"]
     assert table[1] == ["max points", "7", "100", "107", ""]
-    assert table[2] == ["alice", "0", "100", "100", ""]
-    assert table[3] == ["bob", "missing", "error", "0", ""]
+    assert table[2] == ["student1", "0", "100", "100", ""]
+    assert table[3] == ["student2", "missing", "error", "0", ""]
     assert table[4][0].startswith("'=")
 
 
