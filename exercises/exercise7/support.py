@@ -4,7 +4,8 @@ Runs in the grader's trusted process only. The reference update is computed here
 from exactly the values and gradients the student received (and in float32, to measure the
 rounding a float32 update may show). A case's three checks share one sandboxed call
 (``student.call_once``): the values (half its points), the caller's tensors still the leaves that
-received the update (a quarter) and the gradients cleared (a quarter).
+received the update (a quarter) and the gradients cleared (a quarter). The last two count only
+when the update landed on the caller's tensors: evidence about the objects, not a step.
 """
 
 from __future__ import annotations
@@ -152,9 +153,13 @@ def check_same_leaves(student, case: Case) -> None:
 
 
 def check_cleared(student, case: Case) -> None:
-    """Every parameter's grad is None or zero after the step."""
+    """Every parameter's grad is None or zero after a step that landed on the caller's tensors
+    (clearing the gradients of parameters that never moved is no step)."""
     after = answer(student, case)
+    placement = placement_hint(case, after)
+    if placement:
+        fail(f"{case.label}: the caller's parameters were not updated, so there was no step to clear after",
+             hint=placement)
     for i, a in enumerate(after):
         if a["grad"] is not None and bool(torch.Tensor.any(a["grad"] != 0)):
-            fail(f"{case.label}: parameter {i} still has a nonzero .grad after the step",
-                 hint=placement_hint(case, after) or CLEAR_HINT)
+            fail(f"{case.label}: parameter {i} still has a nonzero .grad after the step", hint=CLEAR_HINT)

@@ -3,9 +3,10 @@
 Runs in the sandbox child beside the student's module. The model is ``nn.Sequential(Linear,
 Tanh, Linear)`` built from the parameters the trusted side sent, each with a stale ``.grad``
 preloaded. Hooks on the model record the batch size of every forward pass and, through a hook on
-that forward's output, the batch size of every gradient that flowed back through it. Nothing here
-is trusted: the checks compare the gradients with autograd's in the trusted process, and the
-records are evidence of how they were made, worth part of a case's points only.
+that forward's output, the gradient that flowed back into it. Nothing here
+is trusted: the checks compare the gradients with autograd's in the trusted process, and verify
+each recorded gradient against the one that micro-batch's share of the loss gives; the records are
+evidence of how the gradients were made, worth part of a case's points only.
 """
 
 import torch
@@ -19,7 +20,7 @@ from grader.harness import entry
 # at call time. Imported here, the zygote pays it once.
 
 NAMES = ("0.weight", "0.bias", "2.weight", "2.bias")
-MAX_RECORDS = 256  # batch sizes kept per kind; later ones are only counted
+MAX_RECORDS = 256  # records kept; later ones are only counted
 
 
 def snapshot(tensor) -> torch.Tensor:
@@ -45,24 +46,30 @@ def batch_size(value) -> int:
 
 
 class BatchRecorder:
-    """Forward pre-hook and forward hook: the sizes the model saw, and those backpropagated."""
+    """Forward pre-hook and forward hook: the batch size of every forward pass, and the gradient
+    that flowed back into each pass's output, tagged with the pass's index."""
 
     def __init__(self):
         self.forward: list[int] = []
-        self.backward: list[int] = []
+        self.upstream: list[dict] = []
         self.count = 0
 
-    def keep(self, records: list, size: int) -> None:
+    def room(self) -> bool:
         self.count += 1
-        if len(records) < MAX_RECORDS:
-            records.append(size)
+        return len(self.forward) + len(self.upstream) < MAX_RECORDS
 
     def before(self, module, args) -> None:
-        self.keep(self.forward, batch_size(args[0]) if args else -1)
+        if self.room():
+            self.forward.append(batch_size(args[0]) if args else -1)
 
     def after(self, module, args, output) -> None:
         if type(output) is torch.Tensor and output.requires_grad:
-            output.register_hook(lambda grad: self.keep(self.backward, batch_size(grad)))
+            index = len(self.forward) - 1
+            output.register_hook(lambda grad: self.backward(index, grad))
+
+    def backward(self, index: int, grad) -> None:
+        if self.room() and type(grad) is torch.Tensor:
+            self.upstream.append({"index": index, "grad": snapshot(grad)})
 
 
 @entry
@@ -83,6 +90,6 @@ def accumulate(student, x, y, params: dict, stale: dict, micro_bs: int) -> dict:
         "grads": {name: None if p.grad is None else snapshot(p.grad) for name, p in parameters.items()},
         "params": {name: snapshot(p) for name, p in parameters.items()},
         "forward_sizes": recorder.forward,
-        "backward_sizes": recorder.backward,
+        "upstream": recorder.upstream,
         "records": recorder.count,
     }

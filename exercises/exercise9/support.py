@@ -4,8 +4,10 @@ Runs in the grader's trusted process only. The reference is torch.autograd in fl
 full-batch loss ``mse_loss(model(x), y)`` at exactly the parameters the student's model held
 (and in float32, to measure the case's conditioning). Each case has two checks sharing one
 sandboxed call: the gradients (most of the case's points: right, with the parameters unchanged)
-and the micro-batches (the rest: the harness saw every forward and backward pass on at most
-``micro_bs`` samples, covering the batch once, with the right gradient as a result). The known
+and the micro-batches (the rest: the harness saw consecutive forward passes of at most
+``micro_bs`` samples covering the batch once, and the gradient that flowed back into each pass's
+output is the one its share of the full-batch loss gives, verified here; with the right
+gradients as a result). The known
 bugs' answers (mutants) are the instructor's, in ``hidden/instructor.py``.
 """
 
@@ -54,6 +56,11 @@ FULL_BATCH_HINT = (
 )
 VISIT_ONCE_HINT = "Visit each sample once: for start in range(0, N, micro_bs), x[start:start + micro_bs]."
 NO_PASS_HINT = "Run the model you were given on each micro-batch and call backward() on its weighted loss."
+WEIGHT_HINT = (
+    "The gradient that flowed back into a micro-batch's output is not its share of the full-batch "
+    "loss: call backward() on mse_loss(model(x_k), y_k) * n_k / N for each micro-batch k, so that "
+    "their sum is the full-batch loss."
+)
 GENERIC_HINT = (
     "The accumulated gradient must equal the full-batch one: dL/dp = sum_k (n_k / N) * dL_k/dp, "
     "with L_k the mean squared error of micro-batch k (n_k samples) and N the batch size."
@@ -132,8 +139,10 @@ def answer(student, case: Case) -> dict:
               and set(got["grads"]) == set(NAMES) and set(got["params"]) == set(NAMES)
               and all(g is None or isinstance(g, torch.Tensor) for g in got["grads"].values())
               and all(isinstance(p, torch.Tensor) for p in got["params"].values())
-              and all(isinstance(got.get(k), list) and all(type(s) is int for s in got[k])
-                      for k in ("forward_sizes", "backward_sizes"))
+              and isinstance(got.get("forward_sizes"), list) and all(type(s) is int for s in got["forward_sizes"])
+              and isinstance(got.get("upstream"), list)
+              and all(isinstance(u, dict) and type(u.get("index")) is int and isinstance(u.get("grad"), torch.Tensor)
+                      for u in got["upstream"])
               and type(got.get("records")) is int)
     require_intact(intact, "the model's gradients and records")
     return got
@@ -182,22 +191,42 @@ def diagnose(case: Case, grads: dict, right: dict, right32: dict, verdicts: dict
 
 
 def check_micro_batches(student, case: Case, instructor=None) -> None:
-    """Every forward and backward pass held at most micro_bs samples and together they cover the
-    batch once; credited only with the right gradients (records alone prove nothing)."""
+    """The model ran on consecutive micro-batches of at most micro_bs samples covering the batch
+    once, and the gradient that flowed back into each micro-batch's output is the one its share of
+    the full-batch loss gives, 2 (model(x_k) - y_k) / (N * outputs); credited only with the right
+    gradients in .grad as well."""
     got = answer(student, case)
-    n = case.x.shape[0]
-    if got["records"] != len(got["forward_sizes"]) + len(got["backward_sizes"]):
-        fail(f"{case.label}: far more passes through the model than micro-batches", hint=VISIT_ONCE_HINT)
-    for kind, sizes in (("forward", got["forward_sizes"]), ("backward", got["backward_sizes"])):
-        if not sizes:
-            fail(f"{case.label}: no {kind} pass through the model was recorded", hint=NO_PASS_HINT)
-        if max(sizes) > case.micro_bs or min(sizes) < 1:
-            fail(f"{case.label}: a {kind} pass held {max(sizes)} samples, more than micro_bs={case.micro_bs}",
-                 hint=FULL_BATCH_HINT)
-        if sum(sizes) != n:
-            fail(f"{case.label}: the {kind} passes held {sum(sizes)} samples in all, not the batch's {n} once",
-                 hint=VISIT_ONCE_HINT)
     problem = gradient_problem(case, got, instructor)
     if problem:
         fail(f"{case.label}: the micro-batches are credited only when they produce the right gradients",
              hint=problem[1])
+    sizes, upstream = got["forward_sizes"], got["upstream"]
+    if got["records"] != len(sizes) + len(upstream):
+        fail(f"{case.label}: far more passes through the model than micro-batches", hint=VISIT_ONCE_HINT)
+    if not sizes:
+        fail(f"{case.label}: no forward pass through the model was recorded", hint=NO_PASS_HINT)
+    if max(sizes) > case.micro_bs:
+        fail(f"{case.label}: a forward pass held {max(sizes)} samples, more than micro_bs={case.micro_bs}",
+             hint=FULL_BATCH_HINT)
+    if sizes != case.chunk_sizes():
+        fail(f"{case.label}: the forward passes held {sizes} samples, not consecutive micro-batches "
+             f"covering the batch once", hint=VISIT_ONCE_HINT)
+    arrived = sorted(u["index"] for u in upstream)
+    if arrived != list(range(len(sizes))):
+        fail(f"{case.label}: not every micro-batch's output was backpropagated exactly once", hint=NO_PASS_HINT)
+    for record in upstream:
+        verdict = upstream_verdict(case, record["index"], record["grad"])
+        if not verdict.passed:
+            fail(f"{case.label}: " + verdict.describe(f"the gradient reaching micro-batch {record['index'] + 1}'s output"),
+                 hint=WEIGHT_HINT)
+
+
+def upstream_verdict(case: Case, index: int, grad: torch.Tensor):
+    """Is ``grad`` dL/d(output) of micro-batch ``index`` for the full-batch loss L?"""
+    def expected(dtype):
+        rows = slice(index * case.micro_bs, index * case.micro_bs + case.chunk_sizes()[index])
+        params = {k: v.to(dtype) for k, v in case.params.items()}
+        output = forward(case.x[rows].to(dtype), params)
+        return 2 * (output - case.y[rows].to(dtype)) / case.y.numel()
+
+    return compare(grad, expected(torch.float64), policy_for(case.x, grad), expected(torch.float32))
