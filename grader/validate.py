@@ -212,7 +212,7 @@ def class_signatures(source: str) -> dict[str, dict[str, tuple]]:
     found = {}
     for node in ast.parse(source).body:
         if isinstance(node, ast.ClassDef):
-            methods = signatures(ast.unparse(ast.Module(body=node.body, type_ignores=[])))
+            methods = definitions(node.body)
             methods["(bases)"] = tuple(ast.unparse(b) for b in node.bases)
             found[node.name] = methods
     return found
@@ -220,8 +220,13 @@ def class_signatures(source: str) -> dict[str, dict[str, tuple]]:
 
 def signatures(source: str) -> dict[str, tuple]:
     """Top-level functions' (parameter names, defaults, return annotation) in ``source``."""
+    return definitions(ast.parse(source).body)
+
+
+def definitions(body: list) -> dict[str, tuple]:
+    """The (parameter names, defaults, return annotation) of the functions defined in ``body``."""
     found = {}
-    for node in ast.parse(source).body:
+    for node in body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             args = node.args
             names = tuple(a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs))
