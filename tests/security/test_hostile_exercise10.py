@@ -15,7 +15,7 @@ import textwrap
 import pytest
 
 from grader.exercises import load_course
-from tests.helpers import REPO, SOLUTIONS, Grader, variant
+from tests.helpers import REPO, Grader, graded_no_better_than, variant
 
 pytestmark = pytest.mark.sandbox
 
@@ -61,13 +61,7 @@ def grader10(tmp_path_factory):
 
 
 def grade_hostile(grader, text: str) -> int:
-    honest = grader.file(variant("exercise10", "grad_output_ignored")).score
-    report = grader.source(textwrap.dedent(text))
-    assert report.status == "graded", report.error
-    assert all(t.status in ("passed", "failed") for t in report.tests), [(t.name, t.message) for t in report.tests]
-    assert report.score <= honest, [(t.name, t.points, t.message) for t in report.tests]
-    assert grader.file(SOLUTIONS / "exercise10.py").score == POINTS
-    return report.score
+    return graded_no_better_than(grader, text, variant("exercise10", "grad_output_ignored"), POINTS).score
 
 
 DIFFERENTIATORS = {

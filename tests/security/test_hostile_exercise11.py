@@ -9,12 +9,10 @@ twice into one .grad) scores 0, and so must each of these.
 
 from __future__ import annotations
 
-import textwrap
-
 import pytest
 
 from grader.exercises import load_course
-from tests.helpers import REPO, SOLUTIONS, Grader, variant
+from tests.helpers import REPO, Grader, graded_no_better_than, variant
 
 pytestmark = pytest.mark.sandbox
 
@@ -28,13 +26,8 @@ def grader11(tmp_path_factory):
     grader.close()
 
 
-def grade_hostile(grader, text: str) -> None:
-    honest = grader.file(variant("exercise11", "backward_twice")).score
-    report = grader.source(textwrap.dedent(text))
-    assert report.status == "graded", report.error
-    assert all(t.status in ("passed", "failed") for t in report.tests), [(t.name, t.message) for t in report.tests]
-    assert report.score <= honest == 0, [(t.name, t.points, t.message) for t in report.tests]
-    assert grader.file(SOLUTIONS / "exercise11.py").score == POINTS
+def grade_hostile(grader, text: str) -> int:
+    return graded_no_better_than(grader, text, variant("exercise11", "backward_twice"), POINTS).score
 
 
 def test_the_harness_f_replaced_in_the_child(grader11):

@@ -9,12 +9,10 @@ these may score more, and the reference graded next in the same session keeps fu
 
 from __future__ import annotations
 
-import textwrap
-
 import pytest
 
 from grader.exercises import load_course
-from tests.helpers import REPO, SOLUTIONS, Grader, variant
+from tests.helpers import REPO, Grader, graded_no_better_than, variant
 
 pytestmark = pytest.mark.sandbox
 
@@ -29,14 +27,7 @@ def grader7(tmp_path_factory):
 
 
 def grade_hostile(grader, text: str) -> int:
-    """The hostile source's score, after checking it is graded and no more than the honest wrong answer."""
-    honest = grader.file(variant("exercise7", "rebinds")).score
-    report = grader.source(textwrap.dedent(text))
-    assert report.status == "graded", report.error
-    assert all(t.status in ("passed", "failed") for t in report.tests), [(t.name, t.message) for t in report.tests]
-    assert report.score <= honest, [(t.name, t.points, t.message) for t in report.tests]
-    assert grader.file(SOLUTIONS / "exercise7.py").score == POINTS
-    return report.score
+    return graded_no_better_than(grader, text, variant("exercise7", "rebinds"), POINTS).score
 
 
 SWAPS = {

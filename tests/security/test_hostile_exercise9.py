@@ -15,7 +15,7 @@ import textwrap
 import pytest
 
 from grader.exercises import load_course
-from tests.helpers import REPO, SOLUTIONS, Grader, variant
+from tests.helpers import REPO, Grader, graded_no_better_than, variant
 
 pytestmark = pytest.mark.sandbox
 
@@ -40,32 +40,23 @@ def grader9(tmp_path_factory):
     grader.close()
 
 
-@pytest.fixture(scope="module")
-def honest(grader9) -> int:
-    return grader9.file(variant("exercise9", "full_batch")).score
+def grade_hostile(grader, text: str) -> int:
+    source = textwrap.dedent(FULL_GRADIENT) + textwrap.dedent(text)
+    return graded_no_better_than(grader, source, variant("exercise9", "full_batch"), POINTS).score
 
 
-def grade_hostile(grader, honest: int, text: str) -> int:
-    report = grader.source(textwrap.dedent(FULL_GRADIENT) + textwrap.dedent(text))
-    assert report.status == "graded", report.error
-    assert all(t.status in ("passed", "failed") for t in report.tests), [(t.name, t.message) for t in report.tests]
-    assert report.score <= honest, [(t.name, t.points, t.message) for t in report.tests]
-    assert grader.file(SOLUTIONS / "exercise9.py").score == POINTS
-    return report.score
-
-
-def test_gradient_assigned_without_touching_the_model(grader9, honest):
+def test_gradient_assigned_without_touching_the_model(grader9):
     """The full-batch gradient computed from the parameters by hand, assigned to .grad."""
-    grade_hostile(grader9, honest, """
+    grade_hostile(grader9, """
         def accumulate(model, x, y, micro_bs):
             for p, g in zip(model.parameters(), full_gradient(model, x, y)):
                 p.grad = g
         """)
 
 
-def test_micro_batch_forwards_without_gradient(grader9, honest):
+def test_micro_batch_forwards_without_gradient(grader9):
     """Forward passes on micro-batches under no_grad for the pre-hook, the gradient assigned."""
-    grade_hostile(grader9, honest, """
+    grade_hostile(grader9, """
         def accumulate(model, x, y, micro_bs):
             with torch.no_grad():
                 for start in range(0, x.shape[0], micro_bs):
@@ -75,10 +66,10 @@ def test_micro_batch_forwards_without_gradient(grader9, honest):
         """)
 
 
-def test_zero_losses_backpropagated_through_micro_batches(grader9, honest):
+def test_zero_losses_backpropagated_through_micro_batches(grader9):
     """Micro-batch forward and backward passes of a zero loss (the hooks see micro-batches of the
     right sizes), then the full-batch gradient written over .grad."""
-    grade_hostile(grader9, honest, """
+    grade_hostile(grader9, """
         def accumulate(model, x, y, micro_bs):
             for start in range(0, x.shape[0], micro_bs):
                 (model(x[start:start + micro_bs]) * 0).sum().backward()
@@ -87,9 +78,9 @@ def test_zero_losses_backpropagated_through_micro_batches(grader9, honest):
         """)
 
 
-def test_hooks_removed_then_a_full_batch_backward(grader9, honest):
+def test_hooks_removed_then_a_full_batch_backward(grader9):
     """The model's hooks cleared, one full-batch backward, then micro-batch forwards for show."""
-    grade_hostile(grader9, honest, """
+    grade_hostile(grader9, """
         def accumulate(model, x, y, micro_bs):
             model._forward_pre_hooks.clear()
             model._forward_hooks.clear()
