@@ -12,13 +12,14 @@ mutants are the instructor's, in ``hidden/instructor.py``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import torch
 
 from grader.checks.compare import GRADCHECK, compare, compare_each
 from grader.checks.diagnose import Relation, Vocabulary, diagnose_gradients
 from grader.checks.failures import fail, require_intact
+from grader.checks.memo import Memo
 
 INPUTS = {"MySigmoid": ("x",), "MyLinear": ("x", "W", "b")}
 FROM_OUTPUT = {"MySigmoid": ("x",), "MyLinear": ("b", "W", "x")}
@@ -56,20 +57,14 @@ GENERIC_HINTS = {
 
 
 @dataclass(eq=False)
-class Case:
-    """A Function's inputs and the grad_outputs sent to its backward; ``cache`` keeps references."""
+class Case(Memo):
+    """A Function's inputs and the grad_outputs sent to its backward (references memoised on it)."""
 
     name: str
     function: str
     label: str
     inputs: list
     grad_outputs: list
-    cache: dict = field(default_factory=dict, repr=False)
-
-    def memo(self, key, compute):
-        if key not in self.cache:
-            self.cache[key] = compute()
-        return self.cache[key]
 
     @property
     def names(self) -> tuple[str, ...]:

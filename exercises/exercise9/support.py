@@ -13,13 +13,14 @@ bugs' answers (mutants) are the instructor's, in ``hidden/instructor.py``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import torch
 
 from grader.checks.compare import MAX_CONDITION, compare, compare_each, policy_for
 from grader.checks.diagnose import Relation, Vocabulary, diagnose_gradients
 from grader.checks.failures import fail, require_intact
+from grader.checks.memo import Memo
 
 NAMES = ("0.weight", "0.bias", "2.weight", "2.bias")
 FROM_LOSS = ("2.bias", "2.weight", "0.bias", "0.weight")
@@ -68,8 +69,8 @@ GENERIC_HINT = (
 
 
 @dataclass(eq=False)
-class Case:
-    """One case's inputs as the student's model receives them; ``cache`` keeps what is computed from them."""
+class Case(Memo):
+    """One case's inputs as the student's model receives them (its references are memoised on it)."""
 
     name: str
     label: str
@@ -78,12 +79,6 @@ class Case:
     params: dict
     stale: dict
     micro_bs: int
-    cache: dict = field(default_factory=dict, repr=False)
-
-    def memo(self, key, compute):
-        if key not in self.cache:
-            self.cache[key] = compute()
-        return self.cache[key]
 
     def args(self) -> dict:
         return {"x": self.x, "y": self.y, "params": self.params, "stale": self.stale, "micro_bs": self.micro_bs}
