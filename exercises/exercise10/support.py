@@ -50,6 +50,7 @@ BIAS_AVERAGED_HINT = (
     "dL/db is N times too small: every sample adds the same b, so its gradient is the *sum* over "
     "the batch, grad_output.sum(dim=0), not the mean."
 )
+GENERIC_FORWARD = "forward must return the Function's value: sigmoid(x) = 1 / (1 + exp(-x)); x @ W.T + b."
 GENERIC_HINTS = {
     "MySigmoid": "dL/dx = grad_output * y * (1 - y), with y = sigmoid(x) saved in forward.",
     "MyLinear": "With G = grad_output: dL/dx = G @ W, dL/dW = G.T @ x, dL/db = G.sum(dim=0).",
@@ -135,9 +136,6 @@ def check_forward(student, case: Case) -> None:
     if not verdict.passed:
         hint = OVERFLOW_HINT if verdict.reason == "nonfinite" and case.function == "MySigmoid" else GENERIC_FORWARD
         fail(f"{case.label}: " + verdict.describe(f"{case.function}'s output"), hint=hint, **verdict.details())
-
-
-GENERIC_FORWARD = "forward must return the Function's value: sigmoid(x) = 1 / (1 + exp(-x)); x @ W.T + b."
 
 
 def check_backward(student, case: Case, instructor=None) -> None:
