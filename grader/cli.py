@@ -138,12 +138,12 @@ def list_command(ctx):
     table = Table(pad_edge=False)
     table.add_column("id", no_wrap=True)
     table.add_column("slug", no_wrap=True)
-    table.add_column("title", ratio=1)
+    table.add_column("concept", ratio=1)
     table.add_column("points", justify="right", no_wrap=True)
-    table.add_column("your file", no_wrap=True)
+    table.add_column("your file", overflow="fold")
     for exercise in course.exercises:
         files = ", ".join(display(p) for p in exercise.student_paths())
-        table.add_row(exercise.id, exercise.slug, exercise.title, str(exercise.points), files)
+        table.add_row(exercise.id, exercise.slug, exercise.concept, str(exercise.points), files)
     show(table)
 
 

@@ -42,6 +42,12 @@ class Exercise:
     limits: Limits
     folder: Path
     stub: dict | None = None  # what the stub must get (``grade validate``): score, hint, message
+    classes: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (class name, its methods) the student writes
+
+    @property
+    def defines(self) -> tuple[str, ...]:
+        """The names the student's module must define: its functions, then its classes."""
+        return (*self.functions, *(name for name, _ in self.classes))
 
     @property
     def number(self) -> int:
@@ -159,12 +165,13 @@ def load_exercise(folder: Path) -> Exercise:
         concept=data["concept"],
         points=data["points"],
         student_files=tuple(data["student_files"]),
-        functions=tuple(data["functions"]),
+        functions=tuple(data.get("functions", ())),
         forbidden=tuple(data.get("forbidden", ())),
         default_seed=data.get("seed", zlib.crc32(data["id"].encode()) % 2**31),
         limits=Limits(**data.get("limits", {})),
         folder=folder,
         stub=data.get("stub"),
+        classes=tuple((name, tuple(methods)) for name, methods in data.get("classes", {}).items()),
     )
 
 

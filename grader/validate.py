@@ -135,36 +135,98 @@ def points_row(exercise: Exercise, report) -> Row:
 
 
 def statement_row(exercise: Exercise) -> Row:
-    """The statement names the student's file and each function's exact signature (the stub's)."""
+    """The statement names the student's file and shows each function's and each class's methods'
+    exact signatures (the stub's)."""
     statement = (exercise.folder / "README.md").read_text(encoding="utf-8")
     if f"`{exercise.module_file}`" not in statement:
         return Row(exercise.id, "statement", False, f"README.md does not name `{exercise.module_file}`")
     stub = exercise.student_paths()[0]
     try:
-        stub_defs = signatures(stub.read_text(encoding="utf-8"))
+        stub_source = stub.read_text(encoding="utf-8")
+        stub_defs, stub_classes = signatures(stub_source), class_signatures(stub_source)
     except (OSError, SyntaxError) as error:
         return Row(exercise.id, "statement", False, f"the stub {stub.name} does not parse: {error}")
+    problem = function_problem(exercise, statement, stub, stub_defs) or class_problem(exercise, statement, stub,
+                                                                                      stub_classes)
+    if problem:
+        return Row(exercise.id, "statement", False, problem)
+    return Row(exercise.id, "statement", True, ", ".join(exercise.defines))
+
+
+def function_problem(exercise: Exercise, statement: str, stub: Path, stub_defs: dict) -> str | None:
     statement_defs = statement_signatures(statement)
     for function in exercise.functions:
         top = function.split(".")[0]
         if "." in function:  # a method of a class the student writes: the class must be named
             if f"class {top}" not in statement:
-                return Row(exercise.id, "statement", False, f"README.md does not show `class {top}`")
+                return f"README.md does not show `class {top}`"
             continue
         if top not in stub_defs:
-            return Row(exercise.id, "statement", False, f"the stub {stub.name} does not define {top}")
+            return f"the stub {stub.name} does not define {top}"
         if top not in statement_defs:
-            return Row(exercise.id, "statement", False, f"README.md shows no `def {top}(...)` line")
+            return f"README.md shows no `def {top}(...)` line"
         if statement_defs[top] != stub_defs[top]:
-            return Row(exercise.id, "statement", False,
-                       f"README.md's signature of {top} {statement_defs[top]} differs from the stub's {stub_defs[top]}")
-    return Row(exercise.id, "statement", True, ", ".join(exercise.functions))
+            return f"README.md's signature of {top} {statement_defs[top]} differs from the stub's {stub_defs[top]}"
+    return None
+
+
+def class_problem(exercise: Exercise, statement: str, stub: Path, stub_classes: dict) -> str | None:
+    """Each class of ``classes`` is in the stub and in a Python block of the statement, with the
+    same base classes and, for each method listed, the same signature."""
+    shown = {}
+    for block in python_blocks(statement):
+        try:
+            shown.update(class_signatures(block))
+        except SyntaxError:
+            continue
+    for name, methods in exercise.classes:
+        if name not in stub_classes:
+            return f"the stub {stub.name} does not define class {name}"
+        if name not in shown:
+            return f"README.md shows no `class {name}(...)` in a python code block"
+        for method in ("(bases)", *methods):
+            if method not in stub_classes[name]:
+                return f"the stub's class {name} does not define {method}"
+            if shown[name].get(method) != stub_classes[name][method]:
+                return (f"README.md's {name}.{method} {shown[name].get(method)} differs from the stub's "
+                        f"{stub_classes[name][method]}")
+    return None
+
+
+def python_blocks(markdown: str) -> list[str]:
+    """The contents of the statement's fenced ```python blocks."""
+    blocks, current = [], None
+    for line in markdown.splitlines():
+        if current is None and line.strip().startswith("```python"):
+            current = []
+        elif current is not None and line.strip().startswith("```"):
+            blocks.append("\n".join(current))
+            current = None
+        elif current is not None:
+            current.append(line)
+    return blocks
+
+
+def class_signatures(source: str) -> dict[str, dict[str, tuple]]:
+    """Top-level classes in ``source``: their methods' signatures, and their bases under "(bases)"."""
+    found = {}
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.ClassDef):
+            methods = definitions(node.body)
+            methods["(bases)"] = tuple(ast.unparse(b) for b in node.bases)
+            found[node.name] = methods
+    return found
 
 
 def signatures(source: str) -> dict[str, tuple]:
     """Top-level functions' (parameter names, defaults, return annotation) in ``source``."""
+    return definitions(ast.parse(source).body)
+
+
+def definitions(body: list) -> dict[str, tuple]:
+    """The (parameter names, defaults, return annotation) of the functions defined in ``body``."""
     found = {}
-    for node in ast.parse(source).body:
+    for node in body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             args = node.args
             names = tuple(a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs))

@@ -69,6 +69,21 @@ class Grader:
         self.session.close()
 
 
+def graded_no_better_than(grader: Grader, text: str, honest: Path, reference_points: int) -> model.ExerciseReport:
+    """Grade a hostile source with ``grader``: it is graded, every check passed or failed (none
+    ended in an error of the grader's), and it scores no more than the honest wrong answer at
+    ``honest``; the reference graded next in the same warm session keeps its full marks."""
+    import textwrap
+
+    ceiling = grader.file(honest).score
+    report = grader.source(textwrap.dedent(text))
+    assert report.status == "graded", report.error
+    assert all(t.status in ("passed", "failed") for t in report.tests), [(t.name, t.message) for t in report.tests]
+    assert report.score <= ceiling, [(t.name, t.points, t.message) for t in report.tests]
+    assert grader.file(SOLUTIONS / f"{grader.exercise.id}.py").score == reference_points
+    return report
+
+
 def run_cli(*args: str, cwd: Path = REPO, env: dict | None = None, timeout: float = 120):
     """Run the real ``grade`` command in a subprocess, as a user would."""
     return subprocess.run(

@@ -30,6 +30,16 @@ def test_exercise_is_sound(exercise_id):
     assert not failures, "\n".join(failures)
 
 
+@pytest.mark.parametrize("exercise_id", EXERCISES)
+def test_statement_links_to_its_neighbours(exercise_id):
+    """The course reads as one: a statement links to the exercises before and after it."""
+    number = int(exercise_id.removeprefix("exercise"))
+    statement = (REPO / "exercises" / exercise_id / "README.md").read_text()
+    for neighbour in (number - 1, number + 1):
+        if f"exercise{neighbour}" in EXERCISES:
+            assert f"](../exercise{neighbour}/README.md)" in statement, f"no link to exercise{neighbour}"
+
+
 @pytest.fixture
 def broken_course(tmp_path):
     """A copy of exercise1 with a variant whose expectation is wrong, a stub that already passes

@@ -45,6 +45,9 @@ class Policy:
 
 FLOAT64 = Policy("float64", rtol=1e-7, atol_rel=1e-9, atol_abs=1e-12, k=None)
 FLOAT32 = Policy("float32", rtol=1e-4, atol_rel=1e-5, atol_abs=1e-7, k=50.0)
+# A student's torch.autograd.Function, checked in float64 as gradcheck would (slow mode), with
+# tighter tolerances than its defaults (which let a 0.1% wrong backward pass): |g - r| <= 1e-7 + 1e-6 |r|.
+GRADCHECK = Policy("gradcheck", rtol=1e-6, atol_rel=0.0, atol_abs=1e-7, k=None)
 
 
 def policy_for(*values) -> Policy:

@@ -30,10 +30,13 @@ STATUS_STYLE = {"passed": "green", "failed": "red", "error": "yellow"}
 def render(reports: list[ExerciseReport], versions: dict, bundle: bool, settings: Settings) -> Output:
     console, buffer = text_console(settings)
     glyphs = Glyphs(settings.encoding)
-    for report in reports:
-        render_one(report, console, settings.verbose, glyphs)
-    if len(reports) > 1:
-        render_summary(reports, console, glyphs)
+    if bundle and not settings.verbose:  # grade all: the course on one screen
+        render_course(reports, console)
+    else:
+        for report in reports:
+            render_one(report, console, settings.verbose, glyphs)
+        if len(reports) > 1:
+            render_summary(reports, console, glyphs)
     if reports:
         console.print(Text(isolation_line(reports[0]), style="dim"))
     return Output(finished(buffer.getvalue(), settings.encoding))
@@ -129,6 +132,34 @@ def render_summary(reports: list[ExerciseReport], console: Console, glyphs: Glyp
     score = sum(r.score for r in reports)
     total = sum(r.max_score for r in reports)
     console.print(Text(f"Total: {score}/{total} points over {len(reports)} reports", style="bold"))
+
+
+def render_course(reports: list[ExerciseReport], console: Console) -> None:
+    """One student's exercises (``grade all``), one line each: the score and the first hint (or,
+    where a failed check has none, its message), cut to the width; the details are one command away."""
+    table = Table(pad_edge=False, box=None, show_edge=False)
+    table.add_column("exercise", no_wrap=True, min_width=max(len(r.exercise["id"]) for r in reports))
+    table.add_column("score", justify="right", no_wrap=True, min_width=7)
+    table.add_column("first hint", no_wrap=True, overflow="ellipsis")
+    for report in reports:
+        failed = [t for t in report.tests if t.status != "passed"]
+        hinted = next((t for t in failed if t.hint), None)
+        if report.error and not failed:
+            first = report.error["message"]
+        elif hinted is not None:
+            first = hinted.hint
+        else:
+            first = (failed[0].message or failed[0].status) if failed else ""
+        score = Text(f"{report.score}/{report.max_score}",
+                     style="green" if report.score == report.max_score and report.status == "graded" else "")
+        table.add_row(Text(sanitize.one_line(report.exercise["id"])), score,
+                      Text(sanitize.one_line(first.splitlines()[0] if first else "")))
+    console.print()
+    console.print(table)
+    score = sum(r.score for r in reports)
+    total = sum(r.max_score for r in reports)
+    console.print(Text(f"Total: {score}/{total} points over {len(reports)} exercises", style="bold"))
+    console.print(Text("grade EXERCISE: one exercise's checks; grade all --verbose: all of them.", style="dim"))
 
 
 def render_one(report: ExerciseReport, console: Console, verbose: bool, glyphs: Glyphs) -> None:

@@ -82,7 +82,7 @@ class Student:
         outcome = self.outcome(entry, **args)
         if outcome.ok:
             return outcome.value
-        raise explain(outcome, function or self.exercise.functions[0], self.exercise.module_file, self.limits,
+        raise explain(outcome, function or self.exercise.defines[0], self.exercise.module_file, self.limits,
                       by_hand="autograd" in self.exercise.forbidden)
 
     def call_once(self, key: str, entry: str, function: str | None = None, **args):
