@@ -11,7 +11,8 @@ thread-local dispatch keys, the namespaces the child uses after the call; the re
 the operators the encoder runs are read once, when the zygote imports this module) and adds an
 audit hook that, for the rest of the process, refuses new audit
 hooks, trace and profile functions (``sys.settrace``/``setprofile``, ``sys.monitoring``
-callbacks) and reassigning a function's ``__code__``, ``__defaults__`` or ``__kwdefaults__``.
+callbacks) and reassigning or deleting a function's ``__code__``, ``__defaults__`` or
+``__kwdefaults__`` (a function without defaults may be given some: that displaces nothing).
 Refusing tracing keeps the child's own frames' locals out of reach (a tracer can rewrite them).
 
 ``check`` (after the call) first stops what could run by itself and puts back what the child
@@ -142,11 +143,15 @@ def refuse_hooks_and_tracing() -> bool:
     """The audit hook ``arm`` adds; its state lives in default arguments (see the module doc)."""
 
     def hook(event, args, _refused=AUDIT_REFUSED, _attributes=FUNCTION_ATTRIBUTES,
-             _setattr="object.__setattr__", _function=type(refuse_hooks_and_tracing), _type=type,
-             _error=PermissionError):
+             _changes=("object.__setattr__", "object.__delattr__"), _code="__code__",
+             _function=type(refuse_hooks_and_tracing), _type=type, _getattr=getattr, _error=PermissionError):
         if event in _refused:
             raise _error(f"sandbox: {event} is not allowed while your code is graded")
-        if event == _setattr and _type(args[0]) is _function and args[1] in _attributes:
+        if event in _changes and _type(args[0]) is _function and args[1] in _attributes:
+            # Defaults given to a function that has none displace nothing: that is what
+            # collections.namedtuple does, and with it every lazy torch import defining one.
+            if event == _changes[0] and args[1] != _code and _getattr(args[0], args[1]) is None:
+                return
             raise _error(f"sandbox: a function's {args[1]} cannot be replaced while your code is graded")
 
     try:

@@ -154,6 +154,35 @@ def test_tracing_and_rewriting_functions_are_refused_during_the_call(attempt, re
     assert found["raised"] is not None and refused in found["raised"], found
 
 
+def rebinding_kwdefaults():
+    def bound(*, _len=len):
+        return _len
+
+    bound.__kwdefaults__ = {"_len": lambda _: 0}
+
+
+@pytest.mark.parametrize("attempt", [
+    lambda: setattr(integrity.check, "__defaults__", None),  # clearing is replacing too
+    rebinding_kwdefaults,
+], ids=["defaults cleared", "kwdefaults rebound"])
+def test_defaults_a_function_has_cannot_be_replaced(attempt):
+    found = in_child(attempt)
+    assert found["raised"] is not None and "cannot be replaced" in found["raised"], found
+
+
+def test_a_function_without_defaults_may_be_given_some():
+    """What ``collections.namedtuple`` does, and so every lazy torch import that defines one
+    (the first ``backward(tensor)`` in a process imports such a module): a function created
+    without defaults gets them once. Nothing already bound is displaced."""
+    def define_a_namedtuple():
+        import collections
+
+        point = collections.namedtuple("Point", "x y", defaults=(0,))
+        assert point(1) == (1, 0)
+
+    assert in_child(define_a_namedtuple)["raised"] is None
+
+
 def test_a_new_audit_hook_is_silently_not_added():
     def add_hook():
         import sys
