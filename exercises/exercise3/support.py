@@ -3,7 +3,8 @@
 Runs in the grader's trusted process only. Each case is one sandboxed call shared by four
 checks (``student.call_once``): the values (recomputed here, in float64, from the same weights),
 then three readings the harness took in the child: the returned tensor has no graph, the
-forward ran with grad mode off (the model's own pre-hook and forward hook, exactly one forward),
+forward ran with grad mode off (the pre-hooks and forward hooks on the model and each of its
+Linear layers, exactly one forward),
 and grad mode is on again after the call. Those readings are records, not proofs: each earns its
 points only if the values are right, so no reading is worth anything on its own.
 """
@@ -108,13 +109,15 @@ def check_no_graph(student, harness, case: dict) -> None:
 
 
 def check_forward_without_grad(student, harness, case: dict) -> None:
-    """The model ran once, with grad mode off, and its output had no graph."""
+    """The model ran once, with grad mode off in it and in each of its layers, and no output had a graph."""
     got = require_values(student, harness, case)
     modes, graphs = got["forward_grad_modes"], got["forward_graphs"]
-    if len(modes) != 1 or len(graphs) != 1:
-        fail(f"{case['label']}: the model's forward ran {len(modes)} times through model(x), expected once",
+    probed = 1 + len(case["layers"])  # the model and each Linear layer: one reading each per forward
+    if len(modes) != probed or len(graphs) != probed:
+        runs = f"{len(modes) / probed:g} times" if len(modes) % probed == 0 else "only in part"
+        fail(f"{case['label']}: the model's forward ran {runs} through model(x), expected once",
              hint=NO_FORWARD_HINT)
-    if modes[0] or graphs[0]:
+    if any(modes) or any(graphs):
         hint = DETACH_HINT if not got["output_has_graph"] else graph_hint(got)
         fail(f"{case['label']}: grad mode was on while the model's forward ran", hint=hint)
 
