@@ -4,7 +4,9 @@ Prints, from one run on this machine: the median wall time of each command over 
 ratio (target <= 1.5), and where a grading run's time goes, measured in-process: imports, the
 zygote becoming ready, pytest, and the children's round trips.
 
-    python benchmarks/student_run.py [--runs 7] [--exercise exercise1]
+    python benchmarks/student_run.py [--runs 7] [--exercise exercise1] [--stub]
+
+``--stub`` grades the exercise's untouched stub instead of the reference (every call raises).
 """
 
 from __future__ import annotations
@@ -70,18 +72,24 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--exercise", default="exercise1")
+    parser.add_argument("--stub", action="store_true", help="grade the untouched stub, not the reference")
     options = parser.parse_args()
     runs, exercise = options.runs, options.exercise
-    reference = REPO / "solutions" / f"{exercise}.py"
+    what = "stub" if options.stub else "reference"
+    graded = REPO / "solutions" / f"{exercise}.py"
+    if options.stub:
+        from grader.exercises import load_course
+
+        graded = load_course(REPO).resolve(exercise).student_paths()[0]
     python = sys.executable
     torch_time = median_wall([python, "-c", "import torch"], runs)
-    grade_time = median_wall([python, "-m", "grader", exercise, str(reference)], runs)
+    grade_time = median_wall([python, "-m", "grader", exercise, str(graded)], runs)
     print(f"median over {runs} runs")
     print(f"  python -c 'import torch'            {torch_time:6.2f} s")
-    print(f"  grade {exercise} <reference>         {grade_time:6.2f} s")
+    print(f"  {f'grade {exercise} <{what}>':36s}{grade_time:6.2f} s")
     print(f"  ratio                               {grade_time / torch_time:6.2f}x  (target <= 1.5x)")
     print("where one grading run's time goes:")
-    subprocess.run([python, "-c", PHASES, str(REPO), str(reference), exercise], cwd=REPO, check=True)
+    subprocess.run([python, "-c", PHASES, str(REPO), str(graded), exercise], cwd=REPO, check=True)
 
 
 if __name__ == "__main__":
