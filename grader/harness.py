@@ -47,9 +47,9 @@ def as_number(value):
 
     Exact ``float``/``int``/``bool`` pass through; an exact ``torch.Tensor`` with one element is
     read with ``Tensor.item`` taken from the class (a subclass is refused before any of its
-    methods run); so is an exact numpy floating-point scalar (what numpy code returns: numpy's
-    scalar types are built in and cannot be patched). Returns ``(number, kind)`` where kind names
-    what the student returned.
+    methods run); an exact numpy floating-point scalar (what numpy code returns) is read with
+    ``float``, since numpy's scalar types are built in and cannot be patched. Returns
+    ``(number, kind)`` where kind names what the student returned.
     """
     import torch
 

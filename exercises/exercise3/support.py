@@ -4,8 +4,7 @@ Runs in the grader's trusted process only. Each case is one sandboxed call share
 checks (``student.call_once``): the values (recomputed here, in float64, from the same weights),
 then three readings the harness took in the child: the returned tensor has no graph, the
 forward ran with grad mode off (the pre-hooks and forward hooks on the model and each of its
-Linear layers, exactly one forward),
-and grad mode is on again after the call. Those readings are records, not proofs: each earns its
+Linear layers, exactly one forward), and grad mode is on again after the call. Those readings are records, not proofs: each earns its
 points only if the values are right, so no reading is worth anything on its own.
 """
 
