@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import torch
 
-from grader.checks.compare import FLOAT64, compare, policy_for
+from grader.checks.compare import FLOAT64, MAX_CONDITION, compare, policy_for
 from grader.checks.diagnose import NONFINITE_HINT, Mutant, matching_mutant
 from grader.checks.failures import StudentCallFailed, fail, require_intact
 
@@ -64,8 +64,24 @@ def vector(rng: torch.Generator, *shape: int) -> torch.Tensor:
     return normal(rng, *shape) + 0.5
 
 
-def draw(rng: torch.Generator, kind: str, n: int = 5, m: int = 3, calls: int = 1) -> dict:
-    """A case: f's spec, x, the vs of the calls made in a row on that x, and a label."""
+def draw(rng: torch.Generator, harness, kind: str, n: int = 5, m: int = 3, calls: int = 1) -> dict:
+    """A case: f's spec, x, the vs of the calls made in a row on that x, and a label; redrawn
+    (deterministically, from the same generator) while ill-conditioned."""
+    for _ in range(20):
+        case = draw_once(rng, kind, n, m, calls)
+        if all(condition(harness, case, v) <= MAX_CONDITION for v in case["vs"]):
+            return case
+    raise RuntimeError("exercise2: no well-conditioned case in 20 draws; change the case's sizes")
+
+
+def condition(harness, case: dict, v: torch.Tensor) -> float:
+    """max|r32 - r| / max|r| of v^T J: how far float32 alone strays on this case."""
+    right = products(harness, case["spec"], case["x"], v, torch.float64)["right"]
+    right32 = products(harness, case["spec"], case["x"], v, torch.float32)["right"]
+    return (right32.double() - right).abs().max().item() / right.abs().max().item()
+
+
+def draw_once(rng: torch.Generator, kind: str, n: int, m: int, calls: int) -> dict:
     if kind == "sin":
         spec, x, out = {"kind": "sin"}, normal(rng, n, scale=1.5), (n,)
         label = f"elementwise sin, x of {n} elements"
