@@ -102,19 +102,24 @@ def draw_once(rng: torch.Generator, kind: str, n: int, m: int, calls: int) -> di
 
 
 def products(harness, spec: dict, x: torch.Tensor, v: torch.Tensor, dtype: torch.dtype) -> dict:
-    """v^T J and the bug models' answers, by autograd in ``dtype`` on the case's exact values."""
+    """v^T J and the bug models' answers, by autograd in ``dtype`` on the case's exact values.
+
+    Every product is the gradient of a scalar: v^T J is that of sum(v * y), and J v is that of
+    sum(v * (u^T J)) with respect to u. A tensor passed as a gradient would make torch import its
+    symbolic-shapes module in this process, a second's wait on a loaded machine.
+    """
     leaf = x.detach().to(dtype).requires_grad_()
     v = v.to(dtype)
     with torch.enable_grad():
         y = harness.make_function(spec)(leaf)
-        (right,) = torch.autograd.grad(y, leaf, v, retain_graph=True)
-        (ones,) = torch.autograd.grad(y, leaf, torch.ones_like(v))
-    found = {"right": right, "ignored_v": ones}
-    if v.shape == x.shape:  # J v and (J^T 1) * v exist only where v is shaped like x
-        found["multiplied_after"] = ones * v
-        with torch.enable_grad():
-            _, jv = torch.autograd.functional.jvp(harness.make_function(spec), leaf.detach(), v)
-        found["jv"] = jv
+        (right,) = torch.autograd.grad((v * y).sum(), leaf, retain_graph=True)
+        (ones,) = torch.autograd.grad(y.sum(), leaf, retain_graph=True)
+        found = {"right": right, "ignored_v": ones}
+        if v.shape == x.shape:  # J v and (J^T 1) * v exist only where v is shaped like x
+            found["multiplied_after"] = ones * v
+            u = torch.zeros_like(y, requires_grad=True)
+            (u_j,) = torch.autograd.grad((u * y).sum(), leaf, create_graph=True)
+            (found["jv"],) = torch.autograd.grad((u_j * v).sum(), u)
     return found
 
 
