@@ -164,3 +164,21 @@ def test_each_route_is_real_autograd_without_the_guard(route):
     right = torch.autograd.grad(((torch.sigmoid(w * x + b) - t) ** 2).mean(), (w, b))
     got = space["neuron_grads"](x, t, 0.7, -0.3)
     assert got == pytest.approx([r.item() for r in right], rel=1e-9)
+
+
+def test_a_lying_numpy_scalar_is_refused(grader5):
+    """numpy's own float64 is accepted; a subclass of it, which could lie, is not read at all."""
+    report = grade_hostile(grader5, """
+        import numpy
+
+        class Liar(numpy.float64):
+            def __eq__(self, other):
+                return True
+            def __float__(self):
+                return 0.0
+
+        def neuron_grads(x, t, w, b):
+            return Liar(0.0), Liar(0.0)
+        """, HONEST, SOLUTIONS / "exercise5.py")
+    visible = [t for t in report.tests if t.visibility == "visible"]
+    assert all("expected a Python float" in t.message for t in visible), [t.message for t in visible]
