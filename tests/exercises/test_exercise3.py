@@ -22,6 +22,7 @@ def grader3(course, tmp_path_factory):
     grader.close()
 
 
+@pytest.mark.slow  # a CLI run of its own: torch imported twice
 def test_grade_exercise3_grades_the_students_file(tmp_path):
     """In a student's checkout, `grade exercise3` grades exercises/exercise3/predict.py."""
     for relative in student_files(REPO):

@@ -26,6 +26,7 @@ def test_the_sum_passes_only_the_one_sample_case(grader5):
     assert [t.name for t in report.tests if t.status == "passed"] == ["test_one_sample"]
 
 
+@pytest.mark.slow  # a grading session (and zygote) of its own
 def test_the_student_checkout_gives_the_chain_rule_hint_without_the_mutant(course, tmp_path):
     """Without hidden/instructor.py, sigma' at z gets the chain-rule hint, a sign flip its own."""
     shutil.copytree(course.root / "exercises" / "exercise5", tmp_path / "exercises" / "exercise5",
