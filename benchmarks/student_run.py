@@ -6,7 +6,7 @@ zygote becoming ready, pytest, and the children's round trips.
 
     python benchmarks/student_run.py [--runs 7] [--exercise exercise1] [--stub]
 
-``--stub`` grades the exercise's untouched stub instead of its reference.
+``--stub`` grades the exercise's untouched stub instead of the reference (every call raises).
 """
 
 from __future__ import annotations
@@ -75,21 +75,21 @@ def main() -> None:
     parser.add_argument("--stub", action="store_true", help="grade the untouched stub, not the reference")
     options = parser.parse_args()
     runs, exercise = options.runs, options.exercise
+    what = "stub" if options.stub else "reference"
+    graded = REPO / "solutions" / f"{exercise}.py"
     if options.stub:
         from grader.exercises import load_course
 
-        reference = load_course(REPO).resolve(exercise).student_paths()[0]
-    else:
-        reference = REPO / "solutions" / f"{exercise}.py"
+        graded = load_course(REPO).resolve(exercise).student_paths()[0]
     python = sys.executable
     torch_time = median_wall([python, "-c", "import torch"], runs)
-    grade_time = median_wall([python, "-m", "grader", exercise, str(reference)], runs)
+    grade_time = median_wall([python, "-m", "grader", exercise, str(graded)], runs)
     print(f"median over {runs} runs")
     print(f"  python -c 'import torch'            {torch_time:6.2f} s")
-    print(f"  grade {exercise} <{'stub' if options.stub else 'reference'}>         {grade_time:6.2f} s")
+    print(f"  {f'grade {exercise} <{what}>':36s}{grade_time:6.2f} s")
     print(f"  ratio                               {grade_time / torch_time:6.2f}x  (target <= 1.5x)")
     print("where one grading run's time goes:")
-    subprocess.run([python, "-c", PHASES, str(REPO), str(reference), exercise], cwd=REPO, check=True)
+    subprocess.run([python, "-c", PHASES, str(REPO), str(graded), exercise], cwd=REPO, check=True)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Every variant's score and hints, as a table: run it on two commits and diff the output.
 
-    PYTHONPATH=. python benchmarks/variant_table.py [--course DIR] > table.txt
+    PYTHONPATH=. python benchmarks/variant_table.py [--course DIR] [EXERCISE...] > table.txt
 
 Finds the variants where either layout keeps them (``exercises/<id>/variants/`` or the older
 ``tests/exercises/variants/<id>/``), grades each at its exercise's default seed with one grading
@@ -34,11 +34,14 @@ def variant_files(root: Path, exercise_id: str) -> list[Path]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--course", type=Path, default=Path(__file__).resolve().parents[1])
-    root = parser.parse_args().course.resolve()
+    parser.add_argument("exercises", nargs="*", help="the exercises to tabulate (default: all)")
+    options = parser.parse_args()
+    root = options.course.resolve()
     course = load_course(root)
+    chosen = [course.resolve(name) for name in options.exercises] or list(course.exercises)
     print(f"# grader from {Path(grader.__file__).parent}", file=sys.stderr)
-    with GradingSession(course, list(course.exercises)) as session:
-        for exercise in course.exercises:
+    with GradingSession(course, chosen) as session:
+        for exercise in chosen:
             files = [("(stub)", exercise.student_paths()[0]), ("(reference)", root / "solutions" / f"{exercise.id}.py")]
             files += [(path.stem, path) for path in variant_files(root, exercise.id)]
             for name, path in files:

@@ -20,6 +20,8 @@ This module is imported by the sandbox zygote: it imports nothing of the grader.
 
 from __future__ import annotations
 
+import sys
+
 
 def entry(function):
     """Mark a harness function as callable from the trusted side by its name."""
@@ -45,13 +47,18 @@ def as_number(value):
 
     Exact ``float``/``int``/``bool`` pass through; an exact ``torch.Tensor`` with one element is
     read with ``Tensor.item`` taken from the class (a subclass is refused before any of its
-    methods run). Returns ``(number, kind)`` where kind names what the student returned.
+    methods run); an exact numpy floating-point scalar (what numpy code returns) is read with
+    ``float``, since numpy's scalar types are built in and cannot be patched. Returns
+    ``(number, kind)`` where kind names what the student returned.
     """
     import torch
 
     kind = type(value)
     if kind is float or kind is int:
         return value, kind.__name__
+    numpy = sys.modules.get("numpy")
+    if numpy is not None and kind in (numpy.float64, numpy.float32, numpy.float16):
+        return float(value), "numpy"
     if value is None:
         raise NotPlainData("returned None, expected a Python float")
     if kind is torch.Tensor:
