@@ -82,6 +82,7 @@ class GraderPlugin:
 
     def pytest_configure(self, config):
         config.addinivalue_line("markers", "points(n): the integer points this check is worth")
+        config.pluginmanager.register(FailureReports(), "grader-failure-reports")
 
     def pytest_collectreport(self, report):
         if report.failed:
@@ -222,6 +223,26 @@ class GraderPlugin:
             if not hidden:
                 result.output = student.captured_output() or None
         return result
+
+
+class FailureReports:
+    """A failed check's report, without the traceback pytest would format for it.
+
+    No view shows pytest's text for a check's own failure (a ``CheckFailed``, an
+    ``AssertionError``): the result is built from the exception itself. Formatting it walks and
+    parses the source of every frame, which made a submission failing every check cost many times
+    one passing them all. Anything else (a bug in the course or the grader) keeps pytest's
+    report, whose text becomes the staff detail.
+    """
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_makereport(self, item, call):
+        error = call.excinfo.value if call.excinfo is not None else None
+        if call.when != "call" or not isinstance(error, AssertionError):
+            return None
+        return pytest.TestReport(item.nodeid, item.location, dict.fromkeys(item.keywords, 1), "failed",
+                                 f"{type(error).__name__}: {error}", call.when, duration=call.duration,
+                                 start=call.start, stop=call.stop, user_properties=item.user_properties)
 
 
 def is_hidden(item) -> bool:
