@@ -15,6 +15,7 @@ import io
 import os
 import platform
 import shutil
+import sys
 import tempfile
 from dataclasses import dataclass
 from importlib import resources
@@ -59,9 +60,11 @@ class GradingSession:
         self.sandbox = start_sandbox({e.id: e.harness_path for e in exercises}, course.root)
         self._checks = tempfile.TemporaryDirectory(prefix="grader-checks-")
         self.checks_folders = stage_checks(exercises, Path(self._checks.name))
+        self._course_modules: dict = {}  # the exercises' own modules, imported once per session
 
     def close(self) -> None:
         self.sandbox.close()
+        forget_modules(Path(self._checks.name), self._course_modules)
         self._checks.cleanup()
 
     def __enter__(self):
@@ -98,11 +101,13 @@ class GradingSession:
         """
         runs = [ExerciseRun(s.exercise, s, self.seeding_for(s), self.checks_folders[s.exercise.id])
                 for s in submissions]
-        plugin = GraderPlugin(runs, self.sandbox)
+        plugin = GraderPlugin(runs, self.sandbox, self._course_modules)
         try:
             self.check_harnesses(runs)
             files = [str(p) for run in runs for p in staged_tests(run.checks_folder)]
             run_pytest(files, Path(self._checks.name), plugin)
+            if plugin.interrupted:  # pytest caught the Ctrl-C: what it ran is no grade
+                raise KeyboardInterrupt
             if plugin.problems:
                 raise CourseError(plugin.problems[0])
             return [self.written_report(run, plugin.sandbox_failure) for run in runs]
@@ -278,6 +283,22 @@ def stage_checks(exercises: list[Exercise], root: Path) -> dict[str, Path]:
             shutil.copyfile(test, folder / "hidden" / test.name)
         folders[exercise.id] = folder
     return folders
+
+
+def forget_modules(checks_root: Path, course_modules: dict) -> None:
+    """Drop a closed session's test and course modules from ``sys.modules``.
+
+    pytest keeps a test module imported by name (``exercise1.test_exercise1_public``, from its
+    path under the staging folder) and reuses it in a later run: a later session, over a course
+    that changed meanwhile (``grade watch``), must import the new files, not find the old ones.
+    """
+    for module in course_modules.values():
+        sys.modules.pop(module.__name__, None)
+    course_modules.clear()
+    root = str(checks_root)
+    for name, module in list(sys.modules.items()):
+        if (getattr(module, "__file__", None) or "").startswith(root + os.sep):
+            del sys.modules[name]
 
 
 def run_pytest(files: list[str], rootdir: Path, plugin: GraderPlugin) -> str:

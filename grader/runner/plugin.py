@@ -70,12 +70,14 @@ class ExerciseRun:
 
 
 class GraderPlugin:
-    def __init__(self, runs: list[ExerciseRun], sandbox: Sandbox):
+    def __init__(self, runs: list[ExerciseRun], sandbox: Sandbox, modules: dict | None = None):
+        """``modules``: the exercises' own modules by path, kept by a session between its runs."""
         self.runs = {run.checks_folder: run for run in runs}
         self.sandbox = sandbox
         self.problems: list[str] = []
         self.sandbox_failure: str | None = None
-        self._modules: dict[Path, object] = {}
+        self.interrupted = False
+        self._modules: dict[Path, object] = {} if modules is None else modules
         self._phases: dict[str, list] = {}
 
     # ---------------------------------------------------------------- configuration
@@ -83,6 +85,9 @@ class GraderPlugin:
     def pytest_configure(self, config):
         config.addinivalue_line("markers", "points(n): the integer points this check is worth")
         config.pluginmanager.register(FailureReports(), "grader-failure-reports")
+
+    def pytest_keyboard_interrupt(self, excinfo):
+        self.interrupted = self.interrupted or isinstance(excinfo.value, KeyboardInterrupt)
 
     def pytest_collectreport(self, report):
         if report.failed:
@@ -166,8 +171,8 @@ class GraderPlugin:
         return self.course_module(exercise.instructor_path, support=support)
 
     def course_module(self, path: Path, **provided):
-        """Import an exercise's own module (instructor code) once per run, by file path;
-        ``provided`` names are its globals before it runs."""
+        """Import an exercise's own module (instructor code) once, by file path; ``provided``
+        names are its globals before it runs."""
         if path not in self._modules:
             hidden = path.parent.name == "hidden"
             name = f"grader_course_{(path.parent.parent if hidden else path.parent).name}_{'hidden_' * hidden}{path.stem}"
