@@ -57,15 +57,21 @@ class GradingSession:
         self.exercises = exercises
         self.seed = seed
         self._secret = secret
-        self.sandbox = start_sandbox({e.id: e.harness_path for e in exercises}, course.root)
-        self._checks = tempfile.TemporaryDirectory(prefix="grader-checks-")
-        self.checks_folders = stage_checks(exercises, Path(self._checks.name))
         self._course_modules: dict = {}  # the exercises' own modules, imported once per session
+        self._checks = None
+        self.sandbox = start_sandbox({e.id: e.harness_path for e in exercises}, course.root)
+        try:
+            self._checks = tempfile.TemporaryDirectory(prefix="grader-checks-")
+            self.checks_folders = stage_checks(exercises, Path(self._checks.name))
+        except BaseException:  # a course file gone meanwhile, a Ctrl-C: nothing is left running
+            self.close()
+            raise
 
     def close(self) -> None:
         self.sandbox.close()
-        forget_modules(Path(self._checks.name), self._course_modules)
-        self._checks.cleanup()
+        if self._checks is not None:
+            forget_modules(Path(self._checks.name), self._course_modules)
+            self._checks.cleanup()
 
     def __enter__(self):
         return self
