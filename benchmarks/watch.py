@@ -124,6 +124,12 @@ def main() -> None:
     parser.add_argument("--memory-exercise", default="exercise1")
     options = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
+        torch_times = []
+        for _ in range(3):
+            started = time.perf_counter()
+            subprocess.run([sys.executable, "-c", "import torch"], check=True)
+            torch_times.append(time.perf_counter() - started)
+        print(f"python -c 'import torch' now: {statistics.median(torch_times):.2f} s (median of 3), for scale")
         print(f"save to printed result, over {options.saves} saves (reference and a buggy variant in turn)")
         for exercise in options.exercise:
             times, idle = save_times(exercise, options.saves, Path(folder))

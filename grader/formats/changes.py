@@ -4,10 +4,9 @@ Reads finished reports (this one and the previous one of the same exercise) and 
 text; it never prints. Every string a report holds goes through ``sanitize`` first: a message or
 a title may quote what the student's code chose.
 
-    [14:02:31] exercise1 5/7 in 0.21 s
-      now passing: f is a cubic polynomial, x0 a float
-      stopped passing: the same (f, x0) three times in a row gives the same answer (hidden)
-      first failing: x0 is the integer 2: dydx returned 3.0, expected 12.0
+    [14:02:31] exercise1 6/7 in 0.21 s
+      stopped passing: the same (f, x0) three times in a row gives the same answer
+      first failing: the same (f, x0) three times in a row gives the same answer: this hidden check failed
       hint: Your answers grow from one call to the next: ...
 """
 
