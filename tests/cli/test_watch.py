@@ -17,7 +17,7 @@ import pytest
 
 from grader.formats import changes
 from grader.report.model import CheckResult, ExerciseReport
-from tests.helpers import REPO, SOLUTIONS, variant
+from tests.helpers import REPO, SOLUTIONS, run_cli, variant
 
 STUB = REPO / "exercises" / "exercise1" / "dydx.py"
 
@@ -156,3 +156,15 @@ def test_the_compact_view_of_a_submission_that_cannot_run_is_its_reason():
     error = {"kind": "submission", "message": "dydx.py line 1: SyntaxError: '(' was never closed"}
     lines = changes.lines(report(check("a", "failed"), error=error), None, 0.1, "12:00:00")
     assert lines == ["[12:00:00] exercise1 0/1 in 0.10 s", f"  {error['message']}"]
+
+
+@pytest.mark.parametrize("args, says", [
+    (("watch", "nosuch"), "unknown exercise 'nosuch'"),
+    (("watch", "all", "dydx.py"), "grade watch all takes no FILE"),
+    (("watch", "exercise1", "missing.py"), "no such file: missing.py"),
+])
+def test_watch_refuses_what_it_cannot_watch_in_one_line(args, says, tmp_path):
+    result = run_cli(*args, "--course", str(REPO), cwd=tmp_path)
+    assert result.returncode == 2
+    assert len(result.stderr.splitlines()) == 1 and result.stderr.startswith("grade: error: ")
+    assert says in result.stderr
