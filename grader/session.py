@@ -20,18 +20,21 @@ import tempfile
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from grader import __version__
 from grader.checks.scan import scan_for_autograd
 from grader.errors import CourseError, GraderError, IsolationTooWeak
 from grader.exercises import Course, Exercise, display
 from grader.report.model import ExerciseReport, to_json
-from grader.runner.plugin import ExerciseRun, GraderPlugin
 from grader.sandbox import clean, isolation
 from grader.sandbox.fallback import SubprocessSandbox
 from grader.sandbox.pool import Sandbox, Zygote
 from grader.seeds import Seeding, seeding
 from grader.submission import Submission, load_submission
+
+if TYPE_CHECKING:
+    from grader.runner.plugin import ExerciseRun, GraderPlugin
 
 SANDBOX_ENV = "GRADER_SANDBOX"  # "subprocess" forces the no-fork fallback (as on Windows)
 # pytest's plugins a grading run has no use for: outputs no view shows (junitxml, pastebin), other
@@ -105,6 +108,10 @@ class GradingSession:
         Never raises for a broken course or sandbox: every submission still gets a report,
         with ``status: error`` and an ``error`` that says what failed.
         """
+        # pytest is imported here, not with this module: a first run starts the zygote sooner,
+        # and pytest loads while the zygote imports torch
+        from grader.runner.plugin import ExerciseRun, GraderPlugin
+
         runs = [ExerciseRun(s.exercise, s, self.seeding_for(s), self.checks_folders[s.exercise.id])
                 for s in submissions]
         plugin = GraderPlugin(runs, self.sandbox, self._course_modules)
