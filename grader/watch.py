@@ -17,6 +17,7 @@ line until it is fixed. Polling an idle file costs the watcher 0.2-0.4% of one c
 from __future__ import annotations
 
 import os
+import signal
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -32,6 +33,10 @@ POLL_SECONDS = 0.05  # how often the student's files are looked at
 COURSE_POLLS = 10  # the course's files are looked at every this many polls (0.5 s)
 
 Jobs = list[tuple[Exercise, list[Path]]]
+
+
+def interrupt(*_) -> None:
+    raise KeyboardInterrupt
 
 
 def file_state(path: Path) -> tuple | None:
@@ -66,7 +71,9 @@ class Watch:
         self.previous: dict[str, ExerciseReport] = {}
 
     def run(self) -> None:
-        """Serve until Ctrl-C (``KeyboardInterrupt``), which closes the session and returns."""
+        """Serve until Ctrl-C or SIGTERM (both end as ``KeyboardInterrupt``): the session is
+        closed (its zygote stopped, its folders removed) and this returns."""
+        previous = signal.signal(signal.SIGTERM, interrupt)
         try:
             course, jobs = self.load()
             watched = ", ".join(display(p) for _, paths in jobs for p in paths)
@@ -78,6 +85,8 @@ class Watch:
                 course, jobs = self.reload(jobs)
         except KeyboardInterrupt:
             self.echo("stopped watching")
+        finally:
+            signal.signal(signal.SIGTERM, previous)
 
     def serve(self, session: GradingSession, jobs: Jobs) -> None:
         """Grade every job, then each job whose files change; return when the course changes."""

@@ -68,8 +68,9 @@ def save_by_rename(target: Path, text: str) -> None:
     os.replace(temporary, target)
 
 
-@pytest.mark.slow
-def test_watch_regrades_each_save_and_picks_up_a_course_change(tmp_path):
+def start_watching(tmp_path: Path) -> tuple[subprocess.Popen, Path, Path, Path]:
+    """``grade watch exercise1`` on a copy of the stub, over a copy of the course, with a
+    TMPDIR of its own: the process, the course, the student's file and the TMPDIR."""
     course = tmp_path / "course"
     shutil.copytree(REPO / "exercises" / "exercise1", course / "exercises" / "exercise1",
                     ignore=shutil.ignore_patterns("__pycache__"))
@@ -82,6 +83,23 @@ def test_watch_regrades_each_save_and_picks_up_a_course_change(tmp_path):
     process = subprocess.Popen([sys.executable, "-m", "grader", "--course", str(course), "watch", "exercise1",
                                 str(student)], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True)
+    return process, course, student, scratch
+
+
+def stop_and_check_nothing_is_left(process: subprocess.Popen, out: Lines, scratch: Path, how: int) -> None:
+    helpers = children_of(process.pid)
+    assert helpers, "the warm session's zygote should be running"
+    process.send_signal(how)
+    assert out.until(r"stopped watching", timeout=30)
+    assert process.wait(timeout=30) == 0
+    time.sleep(0.5)  # the zygote's own exit follows its parent's closing of the channel
+    assert not [pid for pid in helpers if alive(pid)]
+    assert not list(scratch.iterdir()), "grade watch left folders behind"
+
+
+@pytest.mark.slow
+def test_watch_regrades_each_save_and_picks_up_a_course_change(tmp_path):
+    process, course, student, scratch = start_watching(tmp_path)
     try:
         out = Lines(process.stdout)
         first = out.until(r"hint:")
@@ -114,18 +132,24 @@ def test_watch_regrades_each_save_and_picks_up_a_course_change(tmp_path):
         save_by_rename(student, (SOLUTIONS / "exercise1.py").read_text())
         assert any("exercise1 7/7" in line for line in out.until(r"every check passes"))
 
-        helpers = children_of(process.pid)
-        assert helpers, "the warm session's zygote should be running"
-        process.send_signal(signal.SIGINT)
-        assert out.until(r"stopped watching", timeout=30)
-        assert process.wait(timeout=30) == 0
+        stop_and_check_nothing_is_left(process, out, scratch, signal.SIGINT)
     finally:
         if process.poll() is None:
             process.kill()
             process.wait()
-    time.sleep(0.5)  # the zygote's own exit follows its parent's closing of the channel
-    assert not [pid for pid in helpers if alive(pid)]
-    assert not list(scratch.iterdir()), "grade watch left folders behind"
+
+
+@pytest.mark.slow
+def test_watch_stopped_by_sigterm_leaves_nothing_behind(tmp_path):
+    process, _course, _student, scratch = start_watching(tmp_path)
+    try:
+        out = Lines(process.stdout)
+        out.until(r"hint:")
+        stop_and_check_nothing_is_left(process, out, scratch, signal.SIGTERM)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
 
 
 def check(name: str, status: str, hint: str | None = None, message: str = "") -> CheckResult:
