@@ -12,6 +12,7 @@ the score), 2 usage error (unknown exercise, missing file, unknown format), 3 br
 5 isolation below what ``--require-isolation`` asks for. ``--format classroom`` exits 0 once its
 payload is written, whatever happened: the payload says it, and the reporter fails the job.
 
+    grade watch EXERCISE [FILE]     grade, then again on every save of your file (or ``all``)
     grade doctor                    what isolation this machine gives, and how to get more
     grade validate [EXERCISE...]    prove each exercise sound (instructor); exit 1 on any failure
     grade batch SUBMISSIONS         grade a whole class into --out (instructor): ``grader.batch``
@@ -311,22 +312,47 @@ def make_exercise_command(reference: str) -> click.Command:
     @grading_options
     @click.pass_context
     def exercise_command(ctx, files, **options):
-        def jobs():
-            course = load_course(ctx)
-            exercise = course.resolve(reference)
-            if not files:
-                return course, [(exercise, exercise.student_paths())]
-            for path in files:
-                if not path.is_file():
-                    raise UsageProblem(f"no such file: {path}")
-            if len(exercise.student_files) > 1:
-                raise UsageProblem(f"{exercise.id} takes {len(exercise.student_files)} files; grade them "
-                                   f"in place with `grade {exercise.id}`")
-            return course, [(exercise, [path]) for path in files]
-
-        run_guarded(lambda: grade(jobs, options, together=False), options["verbose"])
+        run_guarded(lambda: grade(lambda: exercise_jobs(ctx, reference, files), options, together=False),
+                    options["verbose"])
 
     return exercise_command
+
+
+def exercise_jobs(ctx, reference: str, files: tuple[Path, ...]):
+    """The course, and one (exercise, files) job per FILE given (or the student's own file)."""
+    course = load_course(ctx)
+    exercise = course.resolve(reference)
+    if not files:
+        return course, [(exercise, exercise.student_paths())]
+    for path in files:
+        if not path.is_file():
+            raise UsageProblem(f"no such file: {path}")
+    if len(exercise.student_files) > 1:
+        raise UsageProblem(f"{exercise.id} takes {len(exercise.student_files)} files; grade them "
+                           f"in place with `grade {exercise.id}`")
+    return course, [(exercise, [path]) for path in files]
+
+
+@main.command("watch")
+@click.argument("reference", metavar="EXERCISE|all")
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--seed", type=click.IntRange(0, 2**31 - 1), help="Base seed for the drawn inputs, as for grading.")
+@course_option
+@click.pass_context
+def watch_command(ctx, reference, files, seed):
+    """Grade, then grade again each time you save your file (Ctrl-C to stop)."""
+    from grader.seeds import read_secret
+    from grader.watch import Watch
+
+    def jobs():
+        if reference != "all":
+            return exercise_jobs(ctx, reference, files)
+        if files:
+            raise UsageProblem("grade watch all takes no FILE: it watches each exercise's file in this repository")
+        course = load_course(ctx)
+        return course, [(exercise, exercise.student_paths()) for exercise in course.exercises]
+
+    run_guarded(lambda: Watch(jobs, seed, read_secret(), echo=click.echo).run())
 
 
 def grade(jobs, options: dict, together: bool) -> None:

@@ -15,24 +15,35 @@ import io
 import os
 import platform
 import shutil
+import sys
 import tempfile
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from grader import __version__
 from grader.checks.scan import scan_for_autograd
 from grader.errors import CourseError, GraderError, IsolationTooWeak
 from grader.exercises import Course, Exercise, display
 from grader.report.model import ExerciseReport, to_json
-from grader.runner.plugin import ExerciseRun, GraderPlugin
 from grader.sandbox import clean, isolation
 from grader.sandbox.fallback import SubprocessSandbox
 from grader.sandbox.pool import Sandbox, Zygote
 from grader.seeds import Seeding, seeding
 from grader.submission import Submission, load_submission
 
+if TYPE_CHECKING:
+    from grader.runner.plugin import ExerciseRun, GraderPlugin
+
 SANDBOX_ENV = "GRADER_SANDBOX"  # "subprocess" forces the no-fork fallback (as on Windows)
+# pytest's plugins a grading run has no use for: outputs no view shows (junitxml, pastebin), other
+# ways to run (doctest, unittest, stepwise, setup-only plans, subtests, the debugger), log capture
+# (handlers added and removed around every phase of every check), and the unraisable-exception
+# and thread-exception hooks, whose garbage collection at every run's end walked every object
+# torch had made (0.2 s of a 0.7 s exercise1 grading).
+UNUSED_PLUGINS = ("pastebin", "junitxml", "doctest", "unittest", "stepwise", "setuponly", "setupplan",
+                  "subtests", "debugging", "logging", "unraisableexception", "threadexception", "faulthandler")
 PYTEST_ENV = {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "PYTEST_ADDOPTS": "", "PYTEST_PLUGINS": ""}
 
 
@@ -49,13 +60,21 @@ class GradingSession:
         self.exercises = exercises
         self.seed = seed
         self._secret = secret
+        self._course_modules: dict = {}  # the exercises' own modules, imported once per session
+        self._checks = None
         self.sandbox = start_sandbox({e.id: e.harness_path for e in exercises}, course.root)
-        self._checks = tempfile.TemporaryDirectory(prefix="grader-checks-")
-        self.checks_folders = stage_checks(exercises, Path(self._checks.name))
+        try:
+            self._checks = tempfile.TemporaryDirectory(prefix="grader-checks-")
+            self.checks_folders = stage_checks(exercises, Path(self._checks.name))
+        except BaseException:  # a course file gone meanwhile, a Ctrl-C: nothing is left running
+            self.close()
+            raise
 
     def close(self) -> None:
         self.sandbox.close()
-        self._checks.cleanup()
+        if self._checks is not None:
+            forget_modules(Path(self._checks.name), self._course_modules)
+            self._checks.cleanup()
 
     def __enter__(self):
         return self
@@ -89,13 +108,19 @@ class GradingSession:
         Never raises for a broken course or sandbox: every submission still gets a report,
         with ``status: error`` and an ``error`` that says what failed.
         """
+        # pytest is imported here, not with this module: a first run starts the zygote sooner,
+        # and pytest loads while the zygote imports torch
+        from grader.runner.plugin import ExerciseRun, GraderPlugin
+
         runs = [ExerciseRun(s.exercise, s, self.seeding_for(s), self.checks_folders[s.exercise.id])
                 for s in submissions]
-        plugin = GraderPlugin(runs, self.sandbox)
+        plugin = GraderPlugin(runs, self.sandbox, self._course_modules)
         try:
             self.check_harnesses(runs)
             files = [str(p) for run in runs for p in staged_tests(run.checks_folder)]
             run_pytest(files, Path(self._checks.name), plugin)
+            if plugin.interrupted:  # pytest caught the Ctrl-C: what it ran is no grade
+                raise KeyboardInterrupt
             if plugin.problems:
                 raise CourseError(plugin.problems[0])
             return [self.written_report(run, plugin.sandbox_failure) for run in runs]
@@ -274,6 +299,22 @@ def stage_checks(exercises: list[Exercise], root: Path) -> dict[str, Path]:
     return folders
 
 
+def forget_modules(checks_root: Path, course_modules: dict) -> None:
+    """Drop a closed session's test and course modules from ``sys.modules``.
+
+    pytest keeps a test module imported by name (``exercise1.test_exercise1_public``, from its
+    path under the staging folder) and reuses it in a later run: a later session, over a course
+    that changed meanwhile (``grade watch``), must import the new files, not find the old ones.
+    """
+    for module in course_modules.values():
+        sys.modules.pop(module.__name__, None)
+    course_modules.clear()
+    root = str(checks_root)
+    for name, module in list(sys.modules.items()):
+        if (getattr(module, "__file__", None) or "").startswith(root + os.sep):
+            del sys.modules[name]
+
+
 def run_pytest(files: list[str], rootdir: Path, plugin: GraderPlugin) -> str:
     """Run pytest in this process with only our plugin and configuration; return its log.
 
@@ -289,6 +330,7 @@ def run_pytest(files: list[str], rootdir: Path, plugin: GraderPlugin) -> str:
         "--rootdir", str(rootdir),
         "--noconftest",
         "-p", "no:cacheprovider",
+        *(arg for name in UNUSED_PLUGINS for arg in ("-p", f"no:{name}")),
         "--import-mode=importlib",
         "-q",
         "--color=no",

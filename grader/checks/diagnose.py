@@ -249,10 +249,9 @@ def matching_mutant(got: dict, right: dict, mutants: list[Mutant], policy: Polic
     for mutant in mutants:
         if not all(isinstance(got.get(k), torch.Tensor) and k in mutant.values for k in keys):
             continue
-        differs = any(not compare(mutant.values[k], right[k], policy).passed for k in keys)
-        matches = all(compare(got[k], mutant.values[k], policy, mutant.values32.get(k)).passed
-                      for k in keys)
-        if differs and matches:
+        # matching first: most mutants miss at the first key, and then nothing else is compared
+        if (all(compare(got[k], mutant.values[k], policy, mutant.values32.get(k)).passed for k in keys)
+                and any(not compare(mutant.values[k], right[k], policy).passed for k in keys)):
             return mutant
     return None
 

@@ -70,18 +70,24 @@ class ExerciseRun:
 
 
 class GraderPlugin:
-    def __init__(self, runs: list[ExerciseRun], sandbox: Sandbox):
+    def __init__(self, runs: list[ExerciseRun], sandbox: Sandbox, modules: dict | None = None):
+        """``modules``: the exercises' own modules by path, kept by a session between its runs."""
         self.runs = {run.checks_folder: run for run in runs}
         self.sandbox = sandbox
         self.problems: list[str] = []
         self.sandbox_failure: str | None = None
-        self._modules: dict[Path, object] = {}
+        self.interrupted = False
+        self._modules: dict[Path, object] = {} if modules is None else modules
         self._phases: dict[str, list] = {}
 
     # ---------------------------------------------------------------- configuration
 
     def pytest_configure(self, config):
         config.addinivalue_line("markers", "points(n): the integer points this check is worth")
+        config.pluginmanager.register(FailureReports(), "grader-failure-reports")
+
+    def pytest_keyboard_interrupt(self, excinfo):
+        self.interrupted = self.interrupted or isinstance(excinfo.value, KeyboardInterrupt)
 
     def pytest_collectreport(self, report):
         if report.failed:
@@ -165,8 +171,8 @@ class GraderPlugin:
         return self.course_module(exercise.instructor_path, support=support)
 
     def course_module(self, path: Path, **provided):
-        """Import an exercise's own module (instructor code) once per run, by file path;
-        ``provided`` names are its globals before it runs."""
+        """Import an exercise's own module (instructor code) once, by file path; ``provided``
+        names are its globals before it runs."""
         if path not in self._modules:
             hidden = path.parent.name == "hidden"
             name = f"grader_course_{(path.parent.parent if hidden else path.parent).name}_{'hidden_' * hidden}{path.stem}"
@@ -222,6 +228,26 @@ class GraderPlugin:
             if not hidden:
                 result.output = student.captured_output() or None
         return result
+
+
+class FailureReports:
+    """A failed check's report, without the traceback pytest would format for it.
+
+    No view shows pytest's text for a check's own failure (a ``CheckFailed``, an
+    ``AssertionError``): the result is built from the exception itself. Formatting it walks and
+    parses the source of every frame, which made a submission failing every check cost many times
+    one passing them all. Anything else (a bug in the course or the grader) keeps pytest's
+    report, whose text becomes the staff detail.
+    """
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_makereport(self, item, call):
+        error = call.excinfo.value if call.excinfo is not None else None
+        if call.when != "call" or not isinstance(error, AssertionError):
+            return None
+        return pytest.TestReport(item.nodeid, item.location, dict.fromkeys(item.keywords, 1), "failed",
+                                 f"{type(error).__name__}: {error}", call.when, duration=call.duration,
+                                 start=call.start, stop=call.stop, user_properties=item.user_properties)
 
 
 def is_hidden(item) -> bool:

@@ -1,6 +1,6 @@
 """The start-up probe: try every layer in a throwaway child and test that it holds.
 
-Runs on the untrusted side, in the zygote, once, after torch is imported: sysctls and version
+Runs on the untrusted side, in the zygote, once, while torch is imported: sysctls and version
 numbers say what a kernel could do, not what this process may do (an AppArmor profile, a
 container's seccomp policy or a missing library can each refuse a layer), so the probe forks a
 child that applies the layers exactly as a grading child would and then attacks them: it opens
@@ -26,8 +26,12 @@ PROBE_SECONDS = 10.0
 NOBODY = 65534
 
 
-def run(sandbox: dict, scratch: str, zygote_state: dict) -> dict:
-    """Fork a probe child, collect what it found, and describe every layer for the report."""
+def start(sandbox: dict, scratch: str) -> tuple[int, int]:
+    """Fork a probe child; return its pid and the pipe its findings arrive on (``finish``).
+
+    It needs nothing of torch, so the zygote starts it before importing torch and the two run
+    side by side instead of one after the other.
+    """
     workdir = tempfile.mkdtemp(prefix="probe-", dir=scratch)
     read_end, write_end = os.pipe()
     pid = os.fork()
@@ -39,6 +43,12 @@ def run(sandbox: dict, scratch: str, zygote_state: dict) -> dict:
         finally:
             os._exit(0)
     os.close(write_end)
+    return pid, read_end
+
+
+def finish(started: tuple[int, int], zygote_state: dict) -> dict:
+    """Collect what the probe child found, and describe every layer for the report."""
+    pid, read_end = started
     data = b""
     ready, _, _ = select.select([read_end], [], [], PROBE_SECONDS)
     if ready:

@@ -56,10 +56,13 @@ def main() -> None:
         state["netns_detail"] = ""
     elif not state["netns_detail"]:
         state["netns_detail"] = "the network namespace is the grader's own"
+    from grader.sandbox import probe
+
+    probing = probe.start(sandbox, init["scratch"]) if sandbox else None
     import torch  # noqa: F401 - paid once here, inherited by every child
     import numpy  # noqa: F401
 
-    from grader.sandbox import child, guard, probe  # pre-imported so children need no lookups
+    from grader.sandbox import child, guard  # pre-imported so children need no lookups
 
     guard.preload()
 
@@ -71,7 +74,7 @@ def main() -> None:
             error = child.describe_exception(exc, path)
             line = f" at line {error['where']['line']}" if error["where"] else ""
             harness_errors[name] = f"{error['type']}{line}: {error['message']}"
-    found = probe.run(sandbox, init["scratch"], state) if sandbox else {}
+    found = probe.finish(probing, state) if probing else {}
     send(control, {"kind": "ready", "pid": os.getpid(), "python": sys.version.split()[0],
                    "torch": str(torch.__version__), "harness_errors": harness_errors,
                    "probe": found, "uid": os.geteuid()})
