@@ -56,7 +56,7 @@ def discover(root: Path) -> list[Found]:
     if not root.is_dir():
         raise UsageProblem(f"{root}: no such folder; SUBMISSIONS is a folder of students' folders, "
                            f"git clones or zip files")
-    found = list(entries(root))
+    found = sorted(entries(root), key=lambda submission: submission.id)
     ids: dict[str, Found] = {}
     for submission in found:
         if submission.id in ids:

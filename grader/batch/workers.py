@@ -87,11 +87,12 @@ def serve(worker: int, plan: Plan, tasks, events) -> None:
 
 
 def feedback(reports) -> str:
-    """What to hand back to the student: the terminal view, as a student's own run shows it."""
+    """What to hand back to the student: the terminal view of each exercise, as a student's own
+    run of it shows it (every check with its message and hint), and the total."""
     from grader.formats import terminal
     from grader.formats.output import Settings
 
-    return terminal.render(reports, {}, True, Settings(encoding="utf-8", width=100)).text
+    return terminal.render(reports, {}, False, Settings(encoding="utf-8", width=100)).text
 
 
 def stop(_signum, _frame):

@@ -49,7 +49,7 @@ def test_folders_zips_and_nested_classroom_clones_are_found_by_name(tmp_path):
     (tmp_path / ".hidden").mkdir()
     found = discover(tmp_path)
     assert [(f.id, f.kind) for f in found] == [
-        ("student1", "folder"), ("student4", "zip"), ("hw1-student2", "folder"), ("hw2-student3", "folder")]
+        ("hw1-student2", "folder"), ("hw2-student3", "folder"), ("student1", "folder"), ("student4", "zip")]
 
 
 def test_the_student_file_is_found_where_the_release_puts_it_or_by_a_unique_name(course, tmp_path):
