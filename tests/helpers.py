@@ -69,18 +69,26 @@ class Grader:
         self.session.close()
 
 
-def graded_no_better_than(grader: Grader, text: str, honest: Path, reference_points: int) -> model.ExerciseReport:
-    """Grade a hostile source with ``grader``: it is graded, every check passed or failed (none
-    ended in an error of the grader's), and it scores no more than the honest wrong answer at
-    ``honest``; the reference graded next in the same warm session keeps its full marks."""
+def graded_no_better_than(grader: Grader, text: str, honest: Path | str,
+                          reference_points: int | None = None) -> model.ExerciseReport:
+    """Grade a hostile source with ``grader``: it parses (an attack that does not parse would
+    prove nothing), is graded, every check passed or failed (none ended in an error of the
+    grader's), and it scores no more than the honest wrong answer ``honest`` (a file, or its
+    source); the reference graded next in the same warm session keeps its full marks
+    (``reference_points``, by default the exercise's maximum)."""
     import textwrap
 
-    ceiling = grader.file(honest).score
-    report = grader.source(textwrap.dedent(text))
+    text = textwrap.dedent(text)
+    compile(text, "submission", "exec")
+    honest_report = grader.file(honest) if isinstance(honest, Path) else grader.source(textwrap.dedent(honest))
+    assert honest_report.status == "graded", honest_report.error
+    report = grader.source(text)
     assert report.status == "graded", report.error
     assert all(t.status in ("passed", "failed") for t in report.tests), [(t.name, t.message) for t in report.tests]
-    assert report.score <= ceiling, [(t.name, t.points, t.message) for t in report.tests]
-    assert grader.file(SOLUTIONS / f"{grader.exercise.id}.py").score == reference_points
+    assert report.score <= honest_report.score, [(t.name, t.points, t.message) for t in report.tests]
+    after = grader.file(SOLUTIONS / f"{grader.exercise.id}.py")
+    full = after.max_score if reference_points is None else reference_points
+    assert after.score == full, [(t.name, t.message) for t in after.tests if t.status != "passed"]
     return report
 
 

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers import SOLUTIONS, Grader
-
-from .hostile import grade_hostile
+from tests.helpers import Grader, graded_no_better_than
 
 pytestmark = pytest.mark.sandbox
 
@@ -106,18 +104,18 @@ FAKE_THE_FORWARD = {
 
 @pytest.mark.parametrize("attack", sorted(HIDE_THE_GRAPH))
 def test_hiding_the_graph_scores_no_more_than_a_plain_forward(grader3, attack):
-    report = grade_hostile(grader3, HIDE_THE_GRAPH[attack], PLAIN, SOLUTIONS / "exercise3.py")
+    report = graded_no_better_than(grader3, HIDE_THE_GRAPH[attack], PLAIN)
     assert any(t.status == "failed" and "no_graph" in t.name for t in report.tests)
 
 
 @pytest.mark.parametrize("attack", sorted(FAKE_THE_FORWARD))
 def test_faking_the_forward_probe_scores_no_more_than_detach(grader3, attack):
-    report = grade_hostile(grader3, FAKE_THE_FORWARD[attack], DETACHED, SOLUTIONS / "exercise3.py")
+    report = graded_no_better_than(grader3, FAKE_THE_FORWARD[attack], DETACHED)
     assert any(t.status == "failed" and "forward_ran_without_grad" in t.name for t in report.tests)
 
 
 def test_a_lying_output_scores_nothing(grader3):
-    report = grade_hostile(grader3, """
+    report = graded_no_better_than(grader3, """
         import torch
 
         class Liar(torch.Tensor):
@@ -128,5 +126,5 @@ def test_a_lying_output_scores_nothing(grader3):
         def predict(model, x):
             with torch.no_grad():
                 return model(x).as_subclass(Liar)
-        """, "def predict(model, x):\n    return x\n", SOLUTIONS / "exercise3.py")
+        """, "def predict(model, x):\n    return x\n")
     assert report.score == 0

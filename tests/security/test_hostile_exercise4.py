@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers import SOLUTIONS, Grader
-
-from .hostile import grade_hostile
+from tests.helpers import Grader, graded_no_better_than
 
 pytestmark = pytest.mark.sandbox
 
@@ -111,5 +109,5 @@ ATTACKS = {
 
 @pytest.mark.parametrize("attack", sorted(ATTACKS))
 def test_a_forged_call_count_scores_no_more_than_two_forward_passes(grader4, attack):
-    report = grade_hostile(grader4, ATTACKS[attack], TWICE, SOLUTIONS / "exercise4.py")
+    report = graded_no_better_than(grader4, ATTACKS[attack], TWICE)
     assert all(t.status != "passed" for t in report.tests if "one_forward" in t.name)

@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers import SOLUTIONS, Grader
-
-from .hostile import grade_hostile
+from tests.helpers import Grader, graded_no_better_than
 
 pytestmark = pytest.mark.sandbox
 
@@ -141,8 +139,7 @@ ROUTES = {
 
 @pytest.mark.parametrize("route", sorted(ROUTES))
 def test_autograd_by_another_route_scores_nothing(grader5, route):
-    report = grade_hostile(grader5, LOSS + ROUTES[route].replace("\n        ", "\n"), HONEST,
-                           SOLUTIONS / "exercise5.py")
+    report = graded_no_better_than(grader5, LOSS + ROUTES[route].replace("\n        ", "\n"), HONEST)
     assert report.score == 0
     visible = [t for t in report.tests if t.visibility == "visible"]
     assert all("autograd" in t.message for t in visible), [t.message for t in visible]
@@ -168,7 +165,7 @@ def test_each_route_is_real_autograd_without_the_guard(route):
 
 def test_a_lying_numpy_scalar_is_refused(grader5):
     """numpy's own float64 is accepted; a subclass of it, which could lie, is not read at all."""
-    report = grade_hostile(grader5, """
+    report = graded_no_better_than(grader5, """
         import numpy
 
         class Liar(numpy.float64):
@@ -179,6 +176,6 @@ def test_a_lying_numpy_scalar_is_refused(grader5):
 
         def neuron_grads(x, t, w, b):
             return Liar(0.0), Liar(0.0)
-        """, HONEST, SOLUTIONS / "exercise5.py")
+        """, HONEST)
     visible = [t for t in report.tests if t.visibility == "visible"]
     assert all("expected a Python float" in t.message for t in visible), [t.message for t in visible]
