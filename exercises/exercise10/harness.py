@@ -66,6 +66,16 @@ def gradients(returned) -> tuple[int, list]:
     return len(items), kept
 
 
+def run_forward(cls, ctx, inputs: list) -> None:
+    """Call the Function's forward as autograd would: ``forward(ctx, *inputs)``, or, for a Function
+    written in the style with a separate ``setup_context`` (PyTorch 2.0 and later),
+    ``forward(*inputs)`` and then ``setup_context(ctx, inputs, output)``."""
+    if cls.setup_context is torch.autograd.Function.setup_context:
+        cls.forward(ctx, *inputs)
+    else:
+        cls.setup_context(ctx, tuple(inputs), cls.forward(*inputs))
+
+
 @entry
 def apply(student, which: str, inputs: list, grad_outputs: list) -> dict:
     """``which``.apply(*inputs) on leaves that require grad; its node's backward for each grad_output."""
@@ -83,7 +93,7 @@ def apply(student, which: str, inputs: list, grad_outputs: list) -> dict:
     if own and grad_outputs:
         with no_autograd():
             ctx = Context(tuple(True for _ in inputs))
-            cls.forward(ctx, *(t.clone() for t in inputs))
+            run_forward(cls, ctx, [t.clone() for t in inputs])
             for grad_output in grad_outputs:
                 count, grads = gradients(cls.backward(ctx, grad_output.clone()))
                 counts.append(count)
