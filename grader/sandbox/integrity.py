@@ -12,7 +12,8 @@ the operators the encoder runs are read once, when the zygote imports this modul
 audit hook that, for the rest of the process, refuses new audit
 hooks, trace and profile functions (``sys.settrace``/``setprofile``, ``sys.monitoring``
 callbacks) and reassigning or deleting a function's ``__code__``, ``__defaults__`` or
-``__kwdefaults__`` (a function without defaults may be given some: that displaces nothing).
+``__kwdefaults__`` (a function without defaults may be given some, or none again: that
+displaces nothing).
 Refusing tracing keeps the child's own frames' locals out of reach (a tracer can rewrite them).
 
 ``check`` (after the call) first stops what could run by itself and puts back what the child
@@ -148,9 +149,10 @@ def refuse_hooks_and_tracing() -> bool:
         if event in _refused:
             raise _error(f"sandbox: {event} is not allowed while your code is graded")
         if event in _changes and _type(args[0]) is _function and args[1] in _attributes:
-            # Defaults given to a function that has none displace nothing: that is what
-            # collections.namedtuple does, and with it every lazy torch import defining one.
-            if event == _changes[0] and args[1] != _code and _getattr(args[0], args[1]) is None:
+            # A function without defaults displaces nothing when it is given some
+            # (collections.namedtuple, and every lazy torch import defining one) or told again
+            # that it has none (pyparsing's wrappers: CPython audits assigning None as a delete).
+            if args[1] != _code and _getattr(args[0], args[1]) is None:
                 return
             raise _error(f"sandbox: a function's {args[1]} cannot be replaced while your code is graded")
 

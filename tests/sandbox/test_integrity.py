@@ -183,6 +183,44 @@ def test_a_function_without_defaults_may_be_given_some():
     assert in_child(define_a_namedtuple)["raised"] is None
 
 
+def copying_absent_defaults():
+    """What pyparsing's deprecation wrappers do at import (so ``import matplotlib.pyplot``):
+    copy a function's defaults onto its wrapper, None included. CPython audits assigning None as
+    a deletion."""
+    def original(a, b=1):
+        return a + b
+
+    def wrapper(*args, **kwargs):
+        return original(*args, **kwargs)
+
+    wrapper.__kwdefaults__ = original.__kwdefaults__  # None
+    wrapper.__defaults__ = None
+    del wrapper.__kwdefaults__
+    assert wrapper(1) == 2
+
+
+def test_a_function_without_defaults_may_be_told_it_has_none():
+    assert in_child(copying_absent_defaults)["raised"] is None
+
+
+def clearing_kwdefaults():
+    def bound(*, _len=len):
+        return _len
+
+    bound.__kwdefaults__ = None
+
+
+def deleting_defaults():
+    del integrity.check.__defaults__
+
+
+@pytest.mark.parametrize("attempt", [clearing_kwdefaults, deleting_defaults],
+                         ids=["kwdefaults set to None", "defaults deleted"])
+def test_defaults_a_function_has_cannot_be_cleared_by_any_spelling(attempt):
+    found = in_child(attempt)
+    assert found["raised"] is not None and "cannot be replaced" in found["raised"], found
+
+
 def test_a_new_audit_hook_is_silently_not_added():
     def add_hook():
         import sys
