@@ -21,6 +21,7 @@ payload is written, whatever happened: the payload says it, and the reporter fai
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import traceback
 from pathlib import Path
@@ -475,6 +476,12 @@ def run_guarded(function, verbose: bool = False):
         stop(internal(error, verbose))
 
 
+def terminated(*_) -> NoReturn:
+    """SIGTERM (a CI job's timeout, ``timeout 60 grade ...``, a scheduler ending a job) ends a
+    run as Ctrl-C does: sessions close, zygotes and workers stop, temporary folders go, exit 130."""
+    raise KeyboardInterrupt
+
+
 def run() -> None:
     """The console entry point: run the CLI, then leave without the interpreter's teardown.
 
@@ -482,6 +489,7 @@ def run() -> None:
     run had to say is printed by then; so flush the streams and exit straight away.
     """
     code = errors.EXIT_INTERNAL
+    signal.signal(signal.SIGTERM, terminated)
     try:
         main(prog_name="grade")
     except SystemExit as exit_:

@@ -131,8 +131,8 @@ def test_below_the_required_isolation_nothing_is_graded(tmp_path, course_copy):
     assert not list((tmp_path / "out" / "reports").glob("*.json"))
 
 
-def leftovers_after_interrupting(command: list[str], env: dict, wait_for: str) -> dict:
-    """Run ``command``, send it SIGINT once a line containing ``wait_for`` appears on its stdout,
+def leftovers_after_interrupting(command: list[str], env: dict, wait_for: str, how: int) -> dict:
+    """Run ``command``, send it signal ``how`` once a line containing ``wait_for`` appears on its stdout,
     and return its exit code and the processes it left behind (this process adopts orphans)."""
     ctypes.CDLL(None).prctl(PR_SET_CHILD_SUBREAPER, 1)
     process = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
@@ -140,7 +140,7 @@ def leftovers_after_interrupting(command: list[str], env: dict, wait_for: str) -
     for line in process.stdout:
         if wait_for in line:
             break
-    process.send_signal(signal.SIGINT)
+    process.send_signal(how)
     code = process.wait(120)
     time.sleep(2)
     left = []
@@ -155,7 +155,8 @@ def leftovers_after_interrupting(command: list[str], env: dict, wait_for: str) -
     return {"code": code, "left": left}
 
 
-def test_ctrl_c_keeps_finished_reports_and_leaves_no_process_or_temporary_folder(tmp_path, course_copy):
+@pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGTERM], ids=["Ctrl-C", "SIGTERM"])
+def test_ctrl_c_keeps_finished_reports_and_leaves_no_process_or_temporary_folder(tmp_path, course_copy, how):
     students = tmp_path / "class"
     for index in range(6):
         (students / f"s{index}").mkdir(parents=True)
@@ -166,7 +167,7 @@ def test_ctrl_c_keeps_finished_reports_and_leaves_no_process_or_temporary_folder
     env = {**os.environ, "TMPDIR": str(temporary)}
     command = [sys.executable, "-m", "grader", "batch", str(students), "--course", str(course_copy),
                "--out", str(out), "--jobs", "1", "--progress", "jsonl"]
-    outcome = in_a_child(lambda: leftovers_after_interrupting(command, env, '"event": "graded"'))
+    outcome = in_a_child(lambda: leftovers_after_interrupting(command, env, '"event": "graded"', how))
     assert outcome["code"] == 130
     assert outcome["left"] == []
     assert list(temporary.iterdir()) == []
