@@ -48,7 +48,8 @@ def as_number(value):
     Exact ``float``/``int``/``bool`` pass through; an exact ``torch.Tensor`` with one element is
     read with ``Tensor.item`` taken from the class (a subclass is refused before any of its
     methods run); an exact numpy floating-point scalar (what numpy code returns) is read with
-    ``float``, since numpy's scalar types are built in and cannot be patched. Returns
+    ``float``, and an exact one-element numpy array of numbers (``x.grad.numpy()``) with
+    ``ndarray.item``, since numpy's types are built in and cannot be patched. Returns
     ``(number, kind)`` where kind names what the student returned.
     """
     import torch
@@ -59,6 +60,8 @@ def as_number(value):
     numpy = sys.modules.get("numpy")
     if numpy is not None and kind in (numpy.float64, numpy.float32, numpy.float16):
         return float(value), "numpy"
+    if numpy is not None and kind is numpy.ndarray and value.size == 1 and value.dtype.kind in "fiu":
+        return numpy.ndarray.item(value), "numpy"  # x.grad.numpy(): a 0-d array
     if value is None:
         raise NotPlainData("returned None, expected a Python float")
     if kind is torch.Tensor:

@@ -183,6 +183,10 @@ def test_child_exits_cleanly_after_a_result(zygote):
 def test_as_number_and_as_tensor_entries(zygote):
     outcome = call(zygote, "import torch\ndef run():\n    return torch.tensor(3.5)\n", entry="number")
     assert outcome.status == "ok" and outcome.value == (3.5, "tensor")
+    outcome = call(zygote, "import numpy\ndef run():\n    return numpy.array(2.5)\n", entry="number")
+    assert outcome.status == "ok" and outcome.value == (2.5, "numpy")
+    outcome = call(zygote, "import numpy\ndef run():\n    return numpy.array(['2.5'])\n", entry="number")
+    assert outcome.status == "raised" and "expected a Python float" in outcome.error["message"]
     outcome = call(zygote, "import torch\ndef run():\n    return torch.ones(2, requires_grad=True) * 2\n",
                    entry="tensor")
     assert outcome.status == "ok" and outcome.value.tolist() == [2.0, 2.0]
