@@ -52,6 +52,7 @@ TEXT_CHARS = 300  # a message, a hint, a flag
 MAX_CHANGES = 20  # tampered paths shown per student; the rest are counted
 FIGURE_INCHES = (3.6, 2.1)
 FIGURE_DPI = 90
+MARGINS = {"left": 0.15, "right": 0.97, "bottom": 0.2, "top": 0.95}  # room for the axes' labels
 MOST_BINS = 20  # an exercise worth more points gets this many bins, else one per point
 LEVEL_MEANING = {
     "strong": "hidden files unreadable, network cut, seccomp",
@@ -151,10 +152,14 @@ def score_table(facts: dict) -> str:
     head = "".join(f'<th class="num">{c}</th>' for c in columns)
     body = "".join(
         f"<tr><td>{name(row['exercise'])}</td>"
-        + "".join(f'<td class="num">{"-" if row[c] is None else name(row[c])}</td>' for c in columns) + "</tr>"
+        + "".join(f'<td class="num">{number(row[c])}</td>' for c in columns) + "</tr>"
         for row in facts["exercises"])
     return (f'<section><h2>Scores</h2><table class="scores"><thead><tr><th>exercise</th>{head}</tr></thead>'
             f"<tbody>{body}</tbody></table></section>")
+
+
+def number(value) -> str:
+    return "-" if value is None else f"{value:g}"
 
 
 def distributions(exercises, facts: dict, scores: dict[str, list[int]]) -> str:
@@ -196,7 +201,8 @@ def histogram(figure_class, scores: list[int], points: int) -> bytes:
     from matplotlib.ticker import MaxNLocator
 
     with matplotlib.style.context("default"), matplotlib.rc_context({"font.size": 8}):
-        figure = figure_class(figsize=FIGURE_INCHES, dpi=FIGURE_DPI, layout="constrained")
+        figure = figure_class(figsize=FIGURE_INCHES, dpi=FIGURE_DPI)
+        figure.subplots_adjust(**MARGINS)  # fixed: a layout engine would double the drawing time
         axes = figure.subplots()
         if points <= MOST_BINS:
             edges, limits = [b - 0.5 for b in range(points + 2)], (-0.5, points + 0.5)
