@@ -4,11 +4,13 @@ carry hostile text, and the test reads what it rendered (``--dump-dom``) and tak
 (``SCREENSHOT``, named in the README) for an instructor to look at.
 
 Without Chromium the test is skipped, except under CI (``$CI`` set), where that is a failure.
+A batch on a machine without matplotlib still writes its page, and says so once.
 """
 
 from __future__ import annotations
 
 import base64
+import html
 import io
 import json
 import os
@@ -112,3 +114,18 @@ def test_the_page_of_a_hostile_class_renders_its_table_and_plots_and_only_the_bu
     assert picture.size == (1280, 2000)
     assert picture.getextrema()[0] < 100  # something dark was drawn: text and bars, not a blank page
     shutil.rmtree(tmp_path / "profile", ignore_errors=True)
+
+
+def test_without_matplotlib_a_batch_still_writes_its_page_and_says_how_to_get_the_plots(tmp_path):
+    blocked = tmp_path / "blocked" / "matplotlib"
+    blocked.mkdir(parents=True)
+    (blocked / "__init__.py").write_text("raise ImportError('matplotlib is not installed here')\n")
+    (tmp_path / "class" / "right").mkdir(parents=True)
+    shutil.copy(SOLUTIONS / "exercise1.py", tmp_path / "class" / "right" / "dydx.py")
+    env = {**os.environ, "PYTHONPATH": str(blocked.parent)}
+    result = run_cli("batch", str(tmp_path / "class"), "--course", str(REPO), "--exercises", "1", "--out",
+                     str(tmp_path / "out"), "--quiet", "--jobs", "1", env=env, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.count("pip install 'autograd-grader[instructor]'") == 1
+    source = (tmp_path / "out" / page.PAGE_NAME).read_text(encoding="utf-8")
+    assert html.escape(page.PLOTS_MISSING) in source and "<img" not in source and "exercise1" in source
