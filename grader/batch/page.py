@@ -114,8 +114,8 @@ def render(exercises, rows: list[tuple[str, dict]], context: dict) -> str:
         hints(facts),
         attention(facts),
         isolation(facts),
-        "<footer><p>Written by grade batch. No script runs on this page and nothing is fetched: "
-        "every student's text is shown as text.</p></footer>",
+        "<footer><p>No script runs on this page and nothing is fetched: every student's text is shown "
+        "as text.</p></footer>",
         "</body>",
         "</html>",
         "",
