@@ -68,7 +68,7 @@ def batch_options(function):
 
 def run(course, options: dict) -> errors.GraderError | None:
     """Run the batch; the failure that decides the exit code, or None."""
-    from grader.batch import engine, progress
+    from grader.batch import engine, page, progress
 
     exercises = pick_exercises(course, options["exercises"])
     if not options["submissions"].exists():
@@ -83,6 +83,8 @@ def run(course, options: dict) -> errors.GraderError | None:
     if options["seed"] is None and read_secret() is None and any(e.hidden_tests for e in exercises):
         click.echo(f"grade: note: no course secret (${SECRET_ENV}): each submission's hidden inputs are drawn "
                    f"at random, and a re-grade draws others; set one to make them reproducible", err=True)
+    if not page.plotting_available():
+        click.echo(f"grade: note: the class summary page will have no plots: {page.PLOTS_MISSING}", err=True)
     try:
         result = engine.run_batch(course, settings, progress.reporter("quiet" if options["quiet"] else options["progress"]))
     except KeyboardInterrupt:

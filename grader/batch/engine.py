@@ -22,12 +22,12 @@ import queue
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from grader import __version__
-from grader.batch import discovery, progress, summary, workers
+from grader.batch import discovery, page, progress, summary, workers
 from grader.batch.outputs import Outputs, file_name
 from grader.errors import CourseError, IsolationTooWeak, SandboxError
 from grader.exercises import Course, Exercise
@@ -73,6 +73,13 @@ class Result:
     summary: dict
     gradebook: Path
     errors: list[dict] = field(default_factory=list)  # reports' grader errors, for the exit code
+    page: Path | None = None  # summary.html
+
+
+def page_context() -> dict:
+    """What the class summary page says about this batch beyond its reports."""
+    return {"made by": "grade batch", "grader": __version__,
+            "generated": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
 
 
 def default_budget(exercises) -> float:
@@ -107,8 +114,10 @@ def run_batch(course: Course, settings: Settings, reporter) -> Result:
     finally:
         reporter.close()
     documents = [item.document for item in items]
-    result = Result(items, summary.summarise(settings.exercises, documents),
-                    outputs.write_gradebook(settings.exercises, [(i.found.id, i.document) for i in items]))
+    rows = [(i.found.id, i.document) for i in items]
+    result = Result(items, summary.summarise(settings.exercises, documents, [i.found.id for i in items]),
+                    outputs.write_gradebook(settings.exercises, rows))
+    result.page = page.write(settings.out, settings.exercises, rows, page_context())
     result.errors = [r["error"] for d in documents for r in d["reports"]
                      if r["error"] and r["error"]["kind"] in ("grader", "course")]
     reporter.finish(result.summary, str(settings.out))
@@ -206,8 +215,7 @@ def check(document: dict, require: str | None) -> None:
     for report in document["reports"]:
         if (report["error"] or {}).get("kind") == "course":
             raise CourseError(report["error"]["message"])
-        ran = report["status"] == "graded" and (report["error"] or {}).get("kind") != "submission"  # a child ran
-        if require and ran and isolation.weaker(report["isolation"]["level"], require):
+        if require and summary.ran_student_code(report) and isolation.weaker(report["isolation"]["level"], require):
             raise IsolationTooWeak(f"a child ran at isolation level {report['isolation']['level']}, below the "
                                    f"required {require}; run 'grade doctor'")
 

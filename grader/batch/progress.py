@@ -11,12 +11,14 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 from rich.console import Console, Group
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 from rich.text import Text
 
+from grader.batch.page import PAGE_NAME
 from grader.formats import sanitize
 
 SLOWEST_SHOWN = 3
@@ -104,4 +106,5 @@ class BarReporter(QuietReporter):
                                               ("points", "graded", "mean", "median", "full", "zero", "missing", "error")))
         lines = [Text("most frequent hints (submissions):", style="bold")] if summary["hints"] else []
         lines += [Text(f"{h['submissions']:>5}  {shown(h['hint'])}") for h in summary["hints"]]
-        Console().print(Group(table, *lines, Text(f"reports, feedback and gradebook.csv in {shown(out)}")))
+        Console().print(Group(table, *lines, Text(f"reports, feedback and gradebook.csv in {shown(out)}; "
+                                                  f"the class at a glance: {shown(str(Path(out) / PAGE_NAME))}")))

@@ -13,9 +13,9 @@ from grader.batch.outputs import Outputs, file_name, write_atomically
 
 def report(exercise_id: str, score: int, *, digest: str | None = "ab" * 32, error: dict | None = None,
            hint: str | None = None) -> dict:
-    return {"exercise": {"id": exercise_id}, "score": score, "error": error,
-            "submission": {"path": "x", "files": {"f.py": digest}},
-            "tests": [{"status": "failed" if hint else "passed", "hint": hint}]}
+    return {"exercise": {"id": exercise_id}, "score": score, "error": error, "status": "graded", "flags": [],
+            "isolation": {"level": "strong"}, "submission": {"path": "x", "files": {"f.py": digest}},
+            "tests": [{"status": "failed" if hint else "passed", "hint": hint, "message": ""}]}
 
 
 @pytest.mark.parametrize("name", ["../../etc/passwd", ".hidden", "a/b", "x\ny", "é", "", "=cmd|' /C calc'!A0"])
