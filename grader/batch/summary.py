@@ -6,7 +6,7 @@ from __future__ import annotations
 import statistics
 from collections import Counter
 
-from grader.batch.outputs import ERROR, MISSING, cell
+from grader.batch.outputs import ERROR, MISSING, UNCHECKED, cell, tampered_cell
 
 TOP_HINTS = 5
 HINT_CHARS = 120
@@ -31,7 +31,17 @@ def summarise(exercises, documents: list[dict]) -> dict:
             # one count per submission and hint: a hint repeated over one student's checks is one student's
             hints.update({first_line(t["hint"]) for t in report["tests"] if t["status"] != "passed" and t["hint"]})
     return {"submissions": len(documents), "exercises": rows,
-            "hints": [{"hint": hint, "submissions": count} for hint, count in hints.most_common(TOP_HINTS)]}
+            "hints": [{"hint": hint, "submissions": count} for hint, count in hints.most_common(TOP_HINTS)],
+            "tampering": tampering(documents)}
+
+
+def tampering(documents: list[dict]) -> dict | None:
+    """How many submissions changed protected files, and how many could not be compared (``--template``;
+    None without it). Each document's own ``tampering`` record says which files."""
+    if all(d.get("tampering") is None for d in documents):
+        return None
+    cells = [tampered_cell(d) for d in documents]
+    return {"changed": sum(isinstance(c, int) for c in cells), "unchecked": cells.count(UNCHECKED)}
 
 
 def first_line(text: str) -> str:
