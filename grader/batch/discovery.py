@@ -295,14 +295,16 @@ class GitSource:
             checked = self.git("cat-file", "--batch-check", given="".join(f"{oid}\n" for _, oid in wanted).encode())
             sizes = [int(line.split()[2]) if line.split()[1:2] == [b"blob"] else cap + 1
                      for line in checked.splitlines()]
-            group, total = [], 0
-            for (path, oid), size in [*zip(wanted, sizes, strict=True), (None, 0)]:
-                if group and (path is None or total + size > GIT_BATCH_BYTES):
-                    found.update(self.blobs_of(group))
-                    group, total = [], 0
-                if path is not None and size <= cap:
-                    group.append((path, oid))
-                    total += size
+            groups, total = [[]], 0
+            for (path, oid), size in zip(wanted, sizes, strict=True):
+                if size > cap:
+                    continue
+                if total + size > GIT_BATCH_BYTES:
+                    groups, total = [*groups, []], 0
+                groups[-1].append((path, oid))
+                total += size
+            for group in filter(None, groups):
+                found.update(self.blobs_of(group))
         except (GitFailed, ValueError, IndexError):
             pass  # what was not read stays None: it counts as changed
         return found
