@@ -32,7 +32,9 @@ The submission's root is where its release layout sits, found as ``discovery`` f
 student's file: for each exercise whose student file is found at ``<prefix>exercises/<id>/<file>``,
 ``<prefix>`` is a root (a zip export often nests a folder or two). One root is used; none, or
 several, and the submission is not checked: its record says why (``problem``), and the
-gradebook shows ``n/a``. So does a source that cannot be read.
+gradebook shows ``n/a``. So does a source that cannot be read, and a submission that holds none
+of the protected files: an upload of the students' files alone (an LMS export) is no copy of the
+release, and cannot be told from one that deleted them all.
 
 Costs are bounded: only the template's protected files are read from a submission (each at most
 ``MAX_HASHED_BYTES``), the listing is ``discovery``'s (at most ``discovery.MAX_ENTRIES``), and
@@ -138,8 +140,11 @@ def check(template: Template, source) -> dict:
     except LookupError as unknown:
         return {**record, "problem": clean.text(str(unknown))}
     inside = {name[len(prefix):]: name for name in names if name.startswith(prefix)}
-    changes = {path: "deleted" for path in template.protected if path not in inside}
     present = [path for path in template.protected if path in inside]
+    if not present:
+        return {**record, "problem": "the submission holds none of the release's protected files (only the "
+                                     "students' own files were handed in), so there is nothing to compare"}
+    changes = {path: "deleted" for path in template.protected if path not in inside}
     contents = source.contents([inside[path] for path in present], MAX_HASHED_BYTES)
     for path in present:
         content = contents[inside[path]]

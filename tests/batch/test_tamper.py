@@ -210,6 +210,11 @@ def test_without_one_root_the_submission_is_not_compared_and_says_why(template, 
     twice = zip_of(moved, tmp_path / "twice.zip", "a/", extra={"b/exercises/exercise2/vjp.py": b""})
     assert "ambiguous" in compared(template, twice, "zip")["problem"]
 
+    only_work = tmp_path / "only-work"
+    write(only_work / STUDENT_FILE, "def dydx(f, x0): return 1.0\n")
+    write(only_work / "exercises/exercise1/conftest.py")
+    assert "none of the release's protected files" in compared(template, only_work)["problem"]
+
     broken = tmp_path / "broken.zip"
     broken.write_bytes(b"PK not really")
     assert "not a readable zip" in compared(template, broken, "zip")["problem"]
