@@ -91,7 +91,9 @@ def read_file(name: str, path: Path, root: Path, cap: int = MAX_FILE_BYTES) -> b
             return f"{name} is not a regular file (a folder, device, FIFO or socket); submit the file itself"
         if info.st_size > cap:
             return too_large(name, info.st_size)
-        content = handle.read(cap + 1)
+        content = handle.read(info.st_size + 1)  # not ``cap + 1``: that many bytes would be allocated
+        if len(content) > info.st_size:  # it grew while being read
+            content += handle.read(cap + 1 - len(content))
     return too_large(name, len(content)) if len(content) > cap else content
 
 
