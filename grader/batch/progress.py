@@ -112,6 +112,6 @@ def tampering_line(counts: dict) -> Text:
     """``--template``: how many submissions changed protected files (and how many were not compared)."""
     changed, unchecked = counts["changed"], counts["unchecked"]
     line = f"{changed} submission{'s' if changed != 1 else ''} changed protected files"
+    line += " (tampering in their reports)" if changed else ""
     line += f"; {unchecked} could not be compared (n/a in gradebook.csv)" if unchecked else ""
-    return Text(line + (" (see tampering in their reports)" if changed else ""),
-                style="bold red" if changed else "")
+    return Text(line, style="bold red" if changed else "")

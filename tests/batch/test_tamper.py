@@ -283,7 +283,8 @@ def test_the_gradebook_summary_and_bar_show_tampering(course, tmp_path):
     assert [row[3] for row in table[1:]] == ["", "", "12", "n/a"]
     counts = summary.summarise([ex1], [document for _, document in rows])["tampering"]
     assert counts == {"changed": 1, "unchecked": 1}
-    assert tampering_line(counts).plain.startswith("1 submission changed protected files; 1 could not be compared")
+    assert tampering_line(counts).plain == ("1 submission changed protected files (tampering in their reports); "
+                                            "1 could not be compared (n/a in gradebook.csv)")
 
     plain = [(name, {"reports": document["reports"]}) for name, document in rows]
     with open(Outputs(tmp_path / "plain").write_gradebook([ex1], plain), newline="") as handle:
