@@ -71,9 +71,7 @@ def batch_options(function):
 
 def run(course, options: dict) -> errors.GraderError | None:
     """Run the batch; the failure that decides the exit code, or None."""
-    from grader.batch import engine, progress
-
-    from grader.batch import tamper
+    from grader.batch import engine, progress, tamper
 
     exercises = pick_exercises(course, options["exercises"])
     if not options["submissions"].exists():

@@ -250,9 +250,10 @@ class GitSource:
     def git(self, *args: str, given: bytes | None = None) -> bytes:
         command = ["git", "-c", "core.fsmonitor=false", "-c", "safe.directory=*",
                    "--git-dir", str(self.root / ".git"), *args]
+        stdin = {"input": given} if given is not None else {"stdin": subprocess.DEVNULL}
         try:
-            done = subprocess.run(command, capture_output=True, timeout=GIT_TIMEOUT_SECONDS, input=given,
-                                  env={**os.environ, **GIT_ENV}, stdin=None if given is not None else subprocess.DEVNULL)
+            done = subprocess.run(command, capture_output=True, timeout=GIT_TIMEOUT_SECONDS,
+                                  env={**os.environ, **GIT_ENV}, **stdin)
         except FileNotFoundError:
             raise UsageProblem("git is needed to read the git clones among SUBMISSIONS; install it") from None
         except subprocess.TimeoutExpired:
@@ -278,7 +279,6 @@ class GitSource:
             return self.git("cat-file", "blob", oid)
         except GitFailed as failure:
             return f"{name} cannot be read from the repository ({failure})"
-
 
     def paths(self) -> list[str]:
         return list(self.blobs)

@@ -9,9 +9,10 @@ submission's report says what happened.
 
 ``--resume`` skips a submission whose report was written from the same key: its files (and
 commit), the course's exercise folders, the grader's version, ``--seed``, the course secret's
-fingerprint, the deadline and, with ``--template``, the template's fingerprint and what
-``tamper`` found (so a changed template, or a newly changed protected file, re-grades). Isolation: a batch refuses to grade below ``require`` (checked by
-each worker before any student code runs, and again on every report).
+fingerprint, the deadline and, with ``--template``, what ``tamper`` found (the template's
+fingerprint and the changes: a changed template, or a newly changed protected file, re-grades).
+Isolation: a batch refuses to grade below ``require`` (checked by each worker before any student
+code runs, and again on every report).
 """
 
 from __future__ import annotations
