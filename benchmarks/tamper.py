@@ -5,7 +5,8 @@ clone, a zip with a nested root), each a copy of the release with one test file 
 costly ones: a folder at ``discovery.MAX_ENTRIES`` files and a folder whose protected files are
 all huge (each over ``tamper.MAX_HASHED_BYTES``, so none is read). Times ``tamper.check`` beside
 what the batch does anyway for the same submission (``discovery.read_from``: finding and reading
-the students' files), and the peak of Python's own allocations during the checks::
+the students' files; both figures include opening the source, which the batch does once for the
+two), and the peak of Python's own allocations during one check::
 
     .venv/bin/python benchmarks/tamper.py [--count 50]
 """
