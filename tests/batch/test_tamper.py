@@ -50,7 +50,7 @@ def copy(release: Path, where: Path) -> Path:
 
 def compared(template, folder: Path, kind: str = "folder", deadline=None) -> dict:
     record = tamper.check(template, discovery.open_source(discovery.Found(folder.name, folder, kind), deadline))
-    model.validate({**bundle_of(), "tampering": record})
+    model.to_json({**bundle_of(), "tampering": record})  # valid, and writable as UTF-8
     return record
 
 
@@ -242,12 +242,14 @@ def test_a_hostile_tree_gives_a_capped_clean_valid_record(template, release, tmp
     for index in range(tamper.MAX_LISTED + 5):
         write(submission / "exercises/exercise1" / f"m{index:03d}.py")
     write(submission / ("a" * 200) / ("b" * 200) / "test_\x1b[2J.py")
+    write(submission / os.fsdecode(b"conftest\xff") / "conftest.py")  # not UTF-8
     (submission / workflow.PATH).unlink()
     (submission / workflow.PATH).symlink_to(release / workflow.PATH)  # the same text, out of the submission
     record = compared(template, submission)
-    assert len(record["changes"]) == tamper.MAX_LISTED and record["unlisted"] == 7
+    assert len(record["changes"]) == tamper.MAX_LISTED and record["unlisted"] == 8
     assert not any("\x1b" in c["path"] or len(c["path"]) > tamper.MAX_PATH_CHARS + 30 for c in record["changes"])
     assert record["changes"][0] == {"path": workflow.PATH, "change": "modified"}
+    assert {"path": "conftest\ufffd/conftest.py", "change": "added"} in record["changes"]
 
 
 def test_a_folder_that_is_not_a_release_is_refused_in_one_line(release, tmp_path):
