@@ -154,7 +154,8 @@ def check(template: Template, source) -> dict:
     for path in inside:
         if path not in template.shipped and counts_when_added(path, committed):
             changes[f"{VENV}/" if path.split("/")[0] == VENV else path] = "added"
-    listed = [{"path": clean.text(path, MAX_PATH_CHARS), "change": change} for path, change in sorted(changes.items())]
+    listed = sorted(({"path": clean.text(path, MAX_PATH_CHARS), "change": change} for path, change in changes.items()),
+                    key=lambda listed_change: listed_change["path"])
     record["changes"] = listed[:MAX_LISTED]
     return {**record, "unlisted": len(listed) - MAX_LISTED} if len(listed) > MAX_LISTED else record
 
