@@ -50,6 +50,9 @@ def batch_options(function):
         click.option("--deadline", type=DeadlineType(),
                      help="Git clones: grade the last commit before this time (ISO 8601; local time without a zone)."),
         click.option("--seed", type=click.IntRange(0, 2**31 - 1), help="Base seed of the drawn inputs (recorded)."),
+        click.option("--template", type=click.Path(file_okay=False, path_type=Path),
+                     help="The student release (`grade release OUT_DIR`): flag submissions that changed its "
+                          "tests, workflow or configuration (report, gradebook, summary; scores unchanged)."),
         click.option("--require-isolation", "require", type=click.Choice(["strong", "partial", "weak", "none"]),
                      default=REQUIRE_DEFAULT, show_default=True,
                      help="Refuse to grade (exit 5) below this isolation level; see `grade doctor`."),
@@ -68,16 +71,17 @@ def batch_options(function):
 
 def run(course, options: dict) -> errors.GraderError | None:
     """Run the batch; the failure that decides the exit code, or None."""
-    from grader.batch import engine, page, progress
+    from grader.batch import engine, page, progress, tamper
 
     exercises = pick_exercises(course, options["exercises"])
     if not options["submissions"].exists():
         raise UsageProblem(f"no such folder or zip: {options['submissions']}")
+    template = tamper.load_template(options["template"]) if options["template"] else None
     settings = engine.Settings(
         submissions=options["submissions"], out=options["out"], exercises=tuple(exercises),
         jobs=options["jobs"] or os.cpu_count() or 1, resume=options["resume"], deadline=options["deadline"],
         seed=options["seed"], require=None if options["require"] == "none" else options["require"],
-        budget_seconds=options["budget"])
+        budget_seconds=options["budget"], template=template)
     from grader.seeds import SECRET_ENV, read_secret
 
     if options["seed"] is None and read_secret() is None and any(e.hidden_tests for e in exercises):

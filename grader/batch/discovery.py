@@ -16,6 +16,9 @@ submission is read, at most ``MAX_FILE_BYTES`` (``grader.submission``): a symbol
 blob of mode 120000, a zip member marked as a link, a link in a folder that leaves it), a device,
 FIFO or socket, a zip member with an outside path (absolute, ``..``) is refused, and a zip member
 is decompressed only up to the cap, so a zip bomb costs nothing.
+
+Every source also lists all its files (``paths``) and reads any of them under a cap of the
+caller's (``contents``), by the same rules: ``grader.batch.tamper`` compares them with a release.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from grader.submission import MAX_FILE_BYTES, Submission, from_contents, read_fi
 CLASSROOM_SUFFIX = "-submissions"  # gh classroom clone student-repos: <assignment>-submissions/
 MAX_ENTRIES = 20_000  # files and folders looked at in one submission before giving up
 GIT_TIMEOUT_SECONDS = 30
+GIT_BATCH_BYTES = 32 << 20  # blobs read by one git process at most
 GIT_ENV = {"GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull, "GIT_TERMINAL_PROMPT": "0",
            "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}
 
@@ -83,7 +87,11 @@ def entries(folder: Path):
 
 def read_submission(found: Found, exercises: list[Exercise], deadline: datetime | None = None) -> list[Submission]:
     """One ``Submission`` per exercise, from the student's files in ``found``."""
-    source = open_source(found, deadline)
+    return read_from(open_source(found, deadline), found, exercises)
+
+
+def read_from(source, found: Found, exercises: list[Exercise]) -> list[Submission]:
+    """One ``Submission`` per exercise, from an open source (``open_source``) of ``found``."""
     submissions = []
     for exercise in exercises:
         contents = {name: source.read(exercise.id, name) for name in exercise.student_files}
@@ -144,6 +152,13 @@ class FolderSource:
             return str(missing)
         return read_file(name, self.root / member, self.root)
 
+    def paths(self) -> list[str]:
+        return self.names
+
+    def contents(self, paths: list[str], cap: int) -> dict[str, bytes | None]:
+        """Each path's content, or None where it is no regular file inside the folder, or over ``cap``."""
+        return {path: as_bytes(read_file(path, self.root / path, self.root, cap)) for path in paths}
+
 
 class ZipSource:
     """A zip file, read member by member in memory: nothing is extracted."""
@@ -178,17 +193,27 @@ class ZipSource:
             member = self.members[locate(list(self.members), exercise_id, name)]
         except LookupError as missing:
             return str(missing)
+        return self.member(member, name, MAX_FILE_BYTES)
+
+    def member(self, member: zipfile.ZipInfo, name: str, cap: int) -> bytes | str:
         kind = stat.S_IFMT(member.external_attr >> 16)  # 0 when the zip did not say (Windows tools)
         if kind and kind != stat.S_IFREG:
             return f"{name} is a symbolic link or special file in the zip, not a regular file; submit the file itself"
-        if member.file_size > MAX_FILE_BYTES:
+        if member.file_size > cap:
             return too_large(name, member.file_size)
         try:
             with self.archive.open(member) as handle:
-                content = handle.read(MAX_FILE_BYTES + 1)  # the header may lie: never more than the cap
+                content = handle.read(cap + 1)  # the header may lie: never more than the cap
         except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError, EOFError, zlib.error) as exc:
             return f"{name} cannot be read from the zip ({exc}); export the submission again"
-        return too_large(name, len(content)) if len(content) > MAX_FILE_BYTES else content
+        return too_large(name, len(content)) if len(content) > cap else content
+
+    def paths(self) -> list[str]:
+        return list(self.members)
+
+    def contents(self, paths: list[str], cap: int) -> dict[str, bytes | None]:
+        """Each member's content, or None where it is no regular file, or over ``cap``."""
+        return {path: as_bytes(self.member(self.members[path], path, cap)) for path in paths}
 
 
 class GitSource:
@@ -222,12 +247,13 @@ class GitSource:
             if kind == "blob":
                 self.blobs[path.decode(errors="replace")] = (mode, oid)
 
-    def git(self, *args: str) -> bytes:
+    def git(self, *args: str, given: bytes | None = None) -> bytes:
         command = ["git", "-c", "core.fsmonitor=false", "-c", "safe.directory=*",
                    "--git-dir", str(self.root / ".git"), *args]
+        stdin = {"input": given} if given is not None else {"stdin": subprocess.DEVNULL}
         try:
             done = subprocess.run(command, capture_output=True, timeout=GIT_TIMEOUT_SECONDS,
-                                  env={**os.environ, **GIT_ENV}, stdin=subprocess.DEVNULL)
+                                  env={**os.environ, **GIT_ENV}, **stdin)
         except FileNotFoundError:
             raise UsageProblem("git is needed to read the git clones among SUBMISSIONS; install it") from None
         except subprocess.TimeoutExpired:
@@ -253,6 +279,49 @@ class GitSource:
             return self.git("cat-file", "blob", oid)
         except GitFailed as failure:
             return f"{name} cannot be read from the repository ({failure})"
+
+    def paths(self) -> list[str]:
+        return list(self.blobs)
+
+    def contents(self, paths: list[str], cap: int) -> dict[str, bytes | None]:
+        """Each path's blob, or None where it is a link or submodule, over ``cap``, or unreadable.
+
+        Two git processes whatever the count: the sizes first (``cat-file --batch-check``), then
+        the blobs under the cap in groups of at most ``GIT_BATCH_BYTES`` (``cat-file --batch``).
+        """
+        found: dict[str, bytes | None] = dict.fromkeys(paths)
+        wanted = [(path, self.blobs[path][1]) for path in paths if self.blobs[path][0] in ("100644", "100755")]
+        try:
+            checked = self.git("cat-file", "--batch-check", given="".join(f"{oid}\n" for _, oid in wanted).encode())
+            sizes = [int(line.split()[2]) if line.split()[1:2] == [b"blob"] else cap + 1
+                     for line in checked.splitlines()]
+            groups, total = [[]], 0
+            for (path, oid), size in zip(wanted, sizes, strict=True):
+                if size > cap:
+                    continue
+                if total + size > GIT_BATCH_BYTES:
+                    groups, total = [*groups, []], 0
+                groups[-1].append((path, oid))
+                total += size
+            for group in filter(None, groups):
+                found.update(self.blobs_of(group))
+        except (GitFailed, ValueError, IndexError):
+            pass  # what was not read stays None: it counts as changed
+        return found
+
+    def blobs_of(self, group: list[tuple[str, str]]) -> dict[str, bytes]:
+        output = memoryview(self.git("cat-file", "--batch", given="".join(f"{oid}\n" for _, oid in group).encode()))
+        blobs, at = {}, 0
+        for path, _ in group:
+            end = bytes(output[at:at + 200]).index(b"\n")
+            size = int(bytes(output[at:at + end]).split()[2])
+            blobs[path] = bytes(output[at + end + 1:at + end + 1 + size])
+            at += end + 1 + size + 1
+        return blobs
+
+
+def as_bytes(content: bytes | str) -> bytes | None:
+    return content if isinstance(content, bytes) else None
 
 
 class GitFailed(Exception):

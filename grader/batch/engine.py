@@ -9,8 +9,10 @@ submission's report says what happened.
 
 ``--resume`` skips a submission whose report was written from the same key: its files (and
 commit), the course's exercise folders, the grader's version, ``--seed``, the course secret's
-fingerprint and the deadline. Isolation: a batch refuses to grade below ``require`` (checked by
-each worker before any student code runs, and again on every report).
+fingerprint, the deadline and, with ``--template``, what ``tamper`` found (the template's
+fingerprint and the changes: a changed template, or a newly changed protected file, re-grades).
+Isolation: a batch refuses to grade below ``require`` (checked by each worker before any student
+code runs, and again on every report).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from grader import __version__
-from grader.batch import discovery, page, progress, summary, workers
+from grader.batch import discovery, page, progress, summary, tamper, workers
 from grader.batch.outputs import Outputs, file_name
 from grader.errors import CourseError, IsolationTooWeak, SandboxError
 from grader.exercises import Course, Exercise
@@ -52,6 +54,7 @@ class Settings:
     seed: int | None = None
     require: str | None = "partial"
     budget_seconds: float | None = None  # None: ``default_budget``
+    template: tamper.Template | None = None  # --template: each bundle gets its ``tampering`` record
 
 
 @dataclass
@@ -62,6 +65,7 @@ class Item:
     name: str  # its file name in --out
     submissions: list
     key: str
+    tampering: dict | None = None
     document: dict | None = None
     seconds: float = 0.0
     resumed: bool = False
@@ -94,9 +98,11 @@ def run_batch(course: Course, settings: Settings, reporter) -> Result:
     course_print = course_fingerprint(settings.exercises)
     items = []
     for entry in found:
-        submissions = discovery.read_submission(entry, list(settings.exercises), settings.deadline)
-        key = resume_key(course_print, submissions, settings, secret)
-        items.append(Item(entry, file_name(entry.id), submissions, key))
+        source = discovery.open_source(entry, settings.deadline)
+        submissions = discovery.read_from(source, entry, list(settings.exercises))
+        tampering = tamper.check(settings.template, source) if settings.template else None
+        key = resume_key(course_print, submissions, settings, secret, tampering)
+        items.append(Item(entry, file_name(entry.id), submissions, key, tampering))
     pending = deque()
     for index, item in enumerate(items):
         document = outputs.finished(item.name, item.key) if settings.resume else None
@@ -137,6 +143,9 @@ def grade_pending(course_root: Path, items: list[Item], pending: deque, settings
     def finish(index: int, text: str, feedback: str | None, seconds: float) -> None:
         item = items[index]
         document = json.loads(text)
+        if item.tampering is not None:
+            document["tampering"] = item.tampering
+            text = to_json(document)
         check(document, settings.require)
         item.document, item.seconds = document, seconds
         outputs.write(item.name, text, feedback, item.key)
@@ -262,10 +271,12 @@ def course_fingerprint(exercises) -> str:
     return digest.hexdigest()
 
 
-def resume_key(course_print: str, submissions, settings: Settings, secret: bytes | None) -> str:
+def resume_key(course_print: str, submissions, settings: Settings, secret: bytes | None,
+               tampering: dict | None = None) -> str:
     """What a submission's report depends on; ``--resume`` keeps a report only for the same key."""
     return hashlib.sha256(json.dumps({
         "grader": __version__, "course": course_print, "seed": settings.seed,
+        **({"tampering": tampering} if tampering is not None else {}),
         "secret": key_id(secret) if secret else None,
         "deadline": settings.deadline.isoformat() if settings.deadline else None,
         "exercises": {s.exercise.id: {"files": s.digests, "problem": s.problem, "commit": s.commit}

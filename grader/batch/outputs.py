@@ -3,13 +3,16 @@ in the same folder, then a rename), so an interrupted batch leaves whole files o
 
     reports/<name>.json    one schema-valid bundle per submission (all its exercises)
     feedback/<name>.txt    the student's view of it, to hand back (no staff detail)
-    gradebook.csv          one row per student, one column per exercise and the total
+    gradebook.csv          one row per student, one column per exercise and the total (and
+                           ``tampered`` with ``--template``)
     .resume/<name>.key     what the report was graded from (``--resume`` compares it)
 
 ``<name>`` is the submission's id made safe as a file name. The gradebook reads only finished
 reports: a cell is the score, ``missing`` (no readable file for that exercise: the report says
 why), or ``error`` (the grader failed; the report says how). Its second row holds the maximum
-points.
+points. The ``tampered`` column (only when the reports carry a ``tampering`` record) is empty for a
+clean submission, else the number of protected files changed (a number, so that sorting the
+column puts the most changed first), or ``n/a`` when the submission could not be compared.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from grader.report import model
 UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]")
 SPREADSHEET_FORMULA = ("=", "+", "-", "@", "\t", "\r")  # a cell starting so is run by spreadsheets
 MISSING, ERROR = "missing", "error"
+UNCHECKED = "n/a"
 
 
 def file_name(submission_id: str) -> str:
@@ -97,14 +101,17 @@ class Outputs:
         """``rows``: (submission id, bundle document) in the batch's order."""
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(["student", *(e.id for e in exercises), "total", "commit"])
-        writer.writerow(["max points", *(e.points for e in exercises), sum(e.points for e in exercises), ""])
+        checked = any(document.get("tampering") is not None for _, document in rows)
+        tampered = ["tampered"] if checked else []
+        writer.writerow(["student", *(e.id for e in exercises), "total", *tampered, "commit"])
+        writer.writerow(["max points", *(e.points for e in exercises), sum(e.points for e in exercises),
+                         *([""] if checked else []), ""])
         for submission_id, document in rows:
             by_id = {r["exercise"]["id"]: r for r in document["reports"]}
             cells = [cell(by_id.get(e.id)) for e in exercises]
             commits = {r["submission"].get("commit") for r in document["reports"]} - {None}
-            writer.writerow([spreadsheet_safe(submission_id), *cells,
-                             sum(c for c in cells if isinstance(c, int)), ", ".join(sorted(commits))])
+            writer.writerow([spreadsheet_safe(submission_id), *cells, sum(c for c in cells if isinstance(c, int)),
+                             *([tampered_cell(document)] if checked else []), ", ".join(sorted(commits))])
         path = self.out / "gradebook.csv"
         write_atomically(path, buffer.getvalue().encode())
         return path
@@ -117,6 +124,17 @@ def cell(report: dict | None) -> int | str:
     if all(digest is None for digest in report["submission"]["files"].values()):
         return MISSING
     return report["score"]
+
+
+def tampered_cell(document: dict) -> int | str:
+    """The gradebook's ``tampered`` cell: ``""`` (clean, or no ``--template``), the number of
+    protected files changed, or ``n/a`` (not compared: the report's ``tampering.problem`` says why)."""
+    record = document.get("tampering")
+    if record is None:
+        return ""
+    if "problem" in record:
+        return UNCHECKED
+    return len(record["changes"]) + record.get("unlisted", 0) or ""
 
 
 def spreadsheet_safe(text: str) -> str:

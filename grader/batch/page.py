@@ -240,20 +240,33 @@ def hints(facts: dict) -> str:
 def attention(facts: dict) -> str:
     entries = facts["attention"]
     if not entries:
-        return '<section><h2>Needs attention</h2><p class="note">Nobody: no missing files, errors, zeros, ' \
-               "review flags or tampering.</p></section>"
+        return (f'<section><h2>Needs attention</h2>{tampering(facts)}<p class="note">Nobody: no missing files, '
+                "errors, zeros, review flags or tampering.</p></section>")
     rows = "".join(f'<tr><td class="id">{name(e["submission"])}</td><td><ul>'
                    f'{"".join(map(reason, e["reasons"]))}</ul></td></tr>' for e in entries)
-    return (f"<section><h2>Needs attention ({len(entries)} of {facts['submissions']})</h2>"
+    return (f"<section><h2>Needs attention ({len(entries)} of {facts['submissions']})</h2>{tampering(facts)}"
             f"<table><thead><tr><th>submission</th><th>why</th></tr></thead><tbody>{rows}</tbody></table></section>")
+
+
+def tampering(facts: dict) -> str:
+    """With ``--template``: how many submissions changed protected files, how many were not compared."""
+    counts = facts.get("tampering")
+    if not counts:
+        return ""
+    line = f"Compared with the student release: {counts['changed']} of {facts['submissions']} submissions " \
+           f"changed protected files"
+    if counts["unchecked"]:
+        line += f"; {counts['unchecked']} could not be compared (n/a in gradebook.csv, the report says why)"
+    return f'<p class="meta">{text(line)}.</p>'
 
 
 def reason(item: dict) -> str:
     where = f"{name(item['exercise'])}: " if item["exercise"] else ""
     changes = item.get("changes") or []
     listed = "".join(f"<li>{name(c['change'])} <code>{name(c['path'])}</code></li>" for c in changes[:MAX_CHANGES])
-    if len(changes) > MAX_CHANGES:
-        listed += f"<li>and {len(changes) - MAX_CHANGES} more</li>"
+    more = max(0, len(changes) - MAX_CHANGES) + item.get("unlisted", 0)
+    if more:
+        listed += f"<li>and {more} more</li>"
     return (f'<li><span class="kind kind-{item["kind"]}">{KIND_LABEL[item["kind"]]}</span> {where}'
             f'<span class="detail">{text(item["detail"])}</span>{f"<ul>{listed}</ul>" if listed else ""}</li>')
 

@@ -106,5 +106,15 @@ class BarReporter(QuietReporter):
                                               ("points", "graded", "mean", "median", "full", "zero", "missing", "error")))
         lines = [Text("most frequent hints (submissions):", style="bold")] if summary["hints"] else []
         lines += [Text(f"{h['submissions']:>5}  {shown(h['hint'])}") for h in summary["hints"]]
+        lines += [tampering_line(summary["tampering"])] if summary.get("tampering") else []
         Console().print(Group(table, *lines, Text(f"reports, feedback and gradebook.csv in {shown(out)}; "
                                                   f"the class at a glance: {shown(str(Path(out) / PAGE_NAME))}")))
+
+
+def tampering_line(counts: dict) -> Text:
+    """``--template``: how many submissions changed protected files (and how many were not compared)."""
+    changed, unchecked = counts["changed"], counts["unchecked"]
+    line = f"{changed} submission{'s' if changed != 1 else ''} changed protected files"
+    line += " (tampering in their reports)" if changed else ""
+    line += f"; {unchecked} could not be compared (n/a in gradebook.csv)" if unchecked else ""
+    return Text(line, style="bold red" if changed else "")

@@ -20,7 +20,7 @@ from __future__ import annotations
 import statistics
 from collections import Counter
 
-from grader.batch.outputs import ERROR, MISSING, cell
+from grader.batch.outputs import ERROR, MISSING, UNCHECKED, cell, tampered_cell
 from grader.sandbox.isolation import LEVELS
 
 TOP_HINTS = 5
@@ -55,7 +55,7 @@ def summarise(exercises, documents: list[dict], ids: list[str] | None = None) ->
     names = ids if ids is not None else [name_of(d) for d in documents]
     return {"submissions": len(documents), "exercises": rows, "hints": counted(everywhere),
             "attention": [entry for name, d in zip(names, documents) if (entry := attention(name, d))],
-            "isolation": isolation_levels(documents)}
+            "isolation": isolation_levels(documents), "tampering": tampering(documents)}
 
 
 def report_for(document: dict, exercise_id: str) -> dict | None:
@@ -89,10 +89,12 @@ def attention(name: str, document: dict) -> dict | None:
         flags = [f for f in report["flags"] if not f.startswith(NOT_FOR_REVIEW)]
         if flags:
             reasons.append(reason("review", exercise, "; ".join(flags)))
-    changes = (document.get("tampering") or {}).get("changes") or []
+    record = document.get("tampering") or {}
+    changes, unlisted = record.get("changes") or [], record.get("unlisted", 0)
     if changes:
-        reasons.append({**reason("tampering", None, f"{len(changes)} protected file(s) changed"),
-                        "changes": [{"path": c["path"], "change": c["change"]} for c in changes]})
+        reasons.append({**reason("tampering", None, f"{len(changes) + unlisted} protected file(s) changed"),
+                        "changes": [{"path": c["path"], "change": c["change"]} for c in changes],
+                        "unlisted": unlisted})
     return {"submission": name, "reasons": reasons} if reasons else None
 
 
@@ -115,6 +117,15 @@ def isolation_levels(documents: list[dict]) -> dict:
 
 def name_of(document: dict) -> str:
     return document["reports"][0]["submission"]["path"] if document["reports"] else "?"
+
+
+def tampering(documents: list[dict]) -> dict | None:
+    """How many submissions changed protected files, and how many could not be compared (``--template``;
+    None without it). Each document's own ``tampering`` record says which files."""
+    if all(d.get("tampering") is None for d in documents):
+        return None
+    cells = [tampered_cell(d) for d in documents]
+    return {"changed": sum(isinstance(c, int) for c in cells), "unchecked": cells.count(UNCHECKED)}
 
 
 def first_line(text: str) -> str:
