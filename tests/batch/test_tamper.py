@@ -24,6 +24,7 @@ from grader.publish import student_repo, workflow
 from grader.report import model
 
 from ..conftest import SOLUTIONS, run_cli
+from .test_outputs import report as made_report
 
 TEST_FILE = "exercises/exercise1/test_exercise1_public.py"
 STUDENT_FILE = "exercises/exercise1/dydx.py"
@@ -272,8 +273,7 @@ def test_the_fingerprint_follows_the_protected_files_only(template, release, tmp
 
 def test_the_gradebook_summary_and_bar_show_tampering(course, tmp_path):
     ex1 = course.resolve("exercise1")
-    report = {"exercise": {"id": "exercise1"}, "score": 7, "error": None,
-              "submission": {"path": "x", "files": {"dydx.py": "ab" * 32}}, "tests": []}
+    report = made_report("exercise1", 7)
     fingerprint = "0" * 64
     changed = [{"path": f"p{i}", "change": "added"} for i in range(3)]
     rows = [("clean", {"reports": [report], "tampering": {"template": fingerprint, "changes": []}}),
@@ -285,6 +285,8 @@ def test_the_gradebook_summary_and_bar_show_tampering(course, tmp_path):
     assert [row[3] for row in table[1:]] == ["", "", "12", "n/a"]
     counts = summary.summarise([ex1], [document for _, document in rows])["tampering"]
     assert counts == {"changed": 1, "unchecked": 1}
+    flagged = summary.summarise([ex1], [document for _, document in rows], ids=[n for n, _ in rows])["attention"]
+    assert [(e["submission"], e["reasons"][0]["detail"]) for e in flagged] == [("many", "12 protected file(s) changed")]
     assert tampering_line(counts).plain == ("1 submission changed protected files (tampering in their reports); "
                                             "1 could not be compared (n/a in gradebook.csv)")
 
