@@ -11,6 +11,10 @@ submission's report says what happened.
 commit), the course's exercise folders, the grader's version, ``--seed``, the course secret's
 fingerprint and the deadline. Isolation: a batch refuses to grade below ``require`` (checked by
 each worker before any student code runs, and again on every report).
+
+``--shard I/N`` grades only the shard's slice of the discovered submissions (``shard``); the
+manifest (``manifest``), written when the batch starts and again when it ends, records the slice
+and what every shard of the class must share, for ``grade merge``.
 """
 
 from __future__ import annotations
@@ -27,8 +31,9 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from grader import __version__
-from grader.batch import discovery, progress, summary, workers
+from grader.batch import discovery, manifest, progress, summary, workers
 from grader.batch.outputs import Outputs, file_name
+from grader.batch.shard import Shard
 from grader.errors import CourseError, IsolationTooWeak, SandboxError
 from grader.exercises import Course, Exercise
 from grader.report.model import ExerciseReport, bundle, to_json
@@ -52,6 +57,7 @@ class Settings:
     seed: int | None = None
     require: str | None = "partial"
     budget_seconds: float | None = None  # None: ``default_budget``
+    shard: Shard = Shard()
 
 
 @dataclass
@@ -82,9 +88,15 @@ def default_budget(exercises) -> float:
 def run_batch(course: Course, settings: Settings, reporter) -> Result:
     """Grade every submission in ``settings.submissions``; see the module docstring."""
     secret = read_secret()
-    found = discovery.discover(settings.submissions)
+    discovered = discovery.discover(settings.submissions)
+    found = settings.shard.select(discovered)
     outputs = Outputs(settings.out)
     course_print = course_fingerprint(settings.exercises)
+    description = manifest.describe(
+        course=course_print, exercises=settings.exercises, seed=settings.seed,
+        secret_id=key_id(secret) if secret else None, deadline=settings.deadline,
+        shard=settings.shard.as_dict(), class_ids=[entry.id for entry in discovered], ids=[entry.id for entry in found])
+    outputs.write_manifest(description)
     items = []
     for entry in found:
         submissions = discovery.read_submission(entry, list(settings.exercises), settings.deadline)
@@ -107,8 +119,8 @@ def run_batch(course: Course, settings: Settings, reporter) -> Result:
     finally:
         reporter.close()
     documents = [item.document for item in items]
-    result = Result(items, summary.summarise(settings.exercises, documents),
-                    outputs.write_gradebook(settings.exercises, [(i.found.id, i.document) for i in items]))
+    outputs.write_class_files(settings.exercises, [(i.found.id, i.document) for i in items], description)
+    result = Result(items, summary.summarise(settings.exercises, documents), settings.out / "gradebook.csv")
     result.errors = [r["error"] for d in documents for r in d["reports"]
                      if r["error"] and r["error"]["kind"] in ("grader", "course")]
     reporter.finish(result.summary, str(settings.out))

@@ -4,6 +4,7 @@ in the same folder, then a rename), so an interrupted batch leaves whole files o
     reports/<name>.json    one schema-valid bundle per submission (all its exercises)
     feedback/<name>.txt    the student's view of it, to hand back (no staff detail)
     gradebook.csv          one row per student, one column per exercise and the total
+    batch.json             the manifest: what was graded, from what, which shard (``manifest``)
     .resume/<name>.key     what the report was graded from (``--resume`` compares it)
 
 ``<name>`` is the submission's id made safe as a file name. The gradebook reads only finished
@@ -23,6 +24,7 @@ import re
 import tempfile
 from pathlib import Path
 
+from grader.batch import manifest as batch_manifest
 from grader.report import model
 
 UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]")
@@ -92,6 +94,16 @@ class Outputs:
             return document
         except (OSError, ValueError, model.ReportInvalid):
             return None
+
+    def write_manifest(self, manifest: dict) -> None:
+        write_atomically(self.out / batch_manifest.NAME, batch_manifest.encode(manifest))
+
+    def write_class_files(self, exercises, rows: list[tuple[str, dict]], manifest: dict) -> None:
+        """Every class-level file, from the finished reports: what ``grade batch`` and ``grade merge``
+        both end with. ``rows``: (submission id, bundle document) in id order. The manifest is
+        written last, marked finished."""
+        self.write_gradebook(exercises, rows)
+        self.write_manifest(batch_manifest.finished(manifest))
 
     def write_gradebook(self, exercises, rows: list[tuple[str, dict]]) -> Path:
         """``rows``: (submission id, bundle document) in the batch's order."""
