@@ -16,6 +16,7 @@ payload is written, whatever happened: the payload says it, and the reporter fai
     grade doctor                    what isolation this machine gives, and how to get more
     grade validate [EXERCISE...]    prove each exercise sound (instructor); exit 1 on any failure
     grade batch SUBMISSIONS         grade a whole class into --out (instructor): ``grader.batch``
+    grade merge OUT... --out DIR    join the --out folders of a batch's shards (--shard I/N) into one
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ import click
 
 from grader import errors
 from grader.batch.command import batch_options
+from grader.batch.merge_command import merge_options
 from grader.errors import GraderError, UsageProblem
 from grader.formats import registry
 
@@ -198,6 +200,17 @@ def doctor_command(ctx):
 def batch_command(ctx, **options):
     """Grade a class: every folder, git clone or zip in SUBMISSIONS, into --out (instructor)."""
     from grader.batch.command import run
+
+    stop(run_guarded(lambda: run(load_course(ctx), options)))
+
+
+@main.command("merge")
+@merge_options
+@course_option
+@click.pass_context
+def merge_command(ctx, **options):
+    """Join the --out folders of a class's shards (grade batch --shard I/N) into one (instructor)."""
+    from grader.batch.merge_command import run
 
     stop(run_guarded(lambda: run(load_course(ctx), options)))
 
