@@ -107,6 +107,7 @@ def run_batch(course: Course, settings: Settings, reporter) -> Result:
         document = outputs.finished(item.name, item.key) if settings.resume else None
         if document is None:
             pending.append(index)
+            outputs.forget(item.name)
         else:
             item.document, item.resumed = document, True
     reporter.start(len(items), len(items) - len(pending))

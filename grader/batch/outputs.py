@@ -84,6 +84,13 @@ class Outputs:
             write_atomically(self.out / "feedback" / f"{name}.txt", feedback.encode())
         write_atomically(self.key_path(name), key.encode())
 
+    def forget(self, name: str) -> None:
+        """Remove what an earlier batch wrote for this submission (key first), so that a report in
+        ``--out`` for an id this batch grades is always this batch's, even if it is interrupted."""
+        self.key_path(name).unlink(missing_ok=True)
+        self.report_path(name).unlink(missing_ok=True)
+        (self.out / "feedback" / f"{name}.txt").unlink(missing_ok=True)
+
     def finished(self, name: str, key: str) -> dict | None:
         """The report already written for this submission from exactly ``key``, else None."""
         try:
