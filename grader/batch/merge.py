@@ -109,6 +109,8 @@ def read_part(folder: Path) -> Part:
     part = Part(folder, manifest.read(folder))
     if part.manifest["kind"] != "batch":
         raise MergeRefused(f"{folder} is already a merge; merge the shards' own --out folders")
+    if part.manifest["shard"]["index"] > part.manifest["shard"]["count"]:
+        raise MergeRefused(f"{folder}/{manifest.NAME} names shard {part.shard}, which no batch grades")
     return part
 
 

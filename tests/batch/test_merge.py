@@ -154,3 +154,12 @@ def test_the_command_prints_the_summary_or_one_line_and_exit_2(tmp_path, shards)
     assert result.stderr.startswith("grade: error: ") and "both shard 1/3" in result.stderr
     partial = run_cli("merge", str(shards[0]), "--out", str(tmp_path / "partial"), "--allow-partial")
     assert partial.returncode == 0 and "missing shards (not in the gradebook): 2/3, 3/3" in partial.stdout
+
+
+@pytest.mark.parametrize("change", [{"shard": None}, {"kind": "merge"}, {"shard": {"index": 4, "count": 3}}])
+def test_a_manifest_that_contradicts_itself_is_not_a_batch(tmp_path, course, shards, change):
+    edited = json.loads((shards[0] / "batch.json").read_text()) | change
+    (shards[0] / "batch.json").write_text(json.dumps(edited))
+    with pytest.raises(merge.MergeRefused, match="shard 4/3, which no batch grades") if "index" in str(change) \
+            else pytest.raises(manifest.NotABatch, match="is not a batch manifest"):
+        merge.merge(course, shards, tmp_path / "merged")
