@@ -211,7 +211,10 @@ def batch_command(ctx, **options):
 @course_option
 @click.pass_context
 def merge_command(ctx, **options):
-    """Join the --out folders of a class's shards (grade batch --shard I/N) into one (instructor)."""
+    """Join a class's shards (batch --shard I/N) into one folder.
+
+    Refuses shards graded differently, the same shard twice, an interrupted shard and, without
+    --allow-partial, a missing one (instructor)."""
     from grader.batch.merge_command import run
 
     stop(run_guarded(lambda: run(load_course(ctx), options)))
@@ -221,7 +224,9 @@ def merge_command(ctx, **options):
 @click.option("--shards", type=click.IntRange(1, MAX_SHARDS), default=DEFAULT_SHARDS, show_default=True,
               help="How many machines (matrix jobs) grade the class.")
 def class_workflow_command(shards):
-    """Print the GitHub Actions workflow that grades a class on N machines and merges (instructor)."""
+    """Print a CI workflow grading a class on N machines.
+
+    GitHub Actions: a matrix of N `grade batch --shard` jobs, then `grade merge` (instructor)."""
     from grader.publish import class_workflow
 
     click.echo(class_workflow.workflow(shards), nl=False)
