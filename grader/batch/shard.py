@@ -8,8 +8,8 @@ submission exactly once, and their sizes differ by at most one.
 Why position rather than a stable hash of the id: a hash keeps a student on the same shard when
 the class list changes, but that buys nothing here, since ``grade merge`` refuses shards built from
 different class lists (their manifests' class digests differ), so all N shards are always graded
-from one list; and a hash balances only on average (for 30 students in 3 shards, a slice of 14 or
-more is common), while the machines of a matrix wait for the slowest one. Interleaving (rather than
+from one list; and a hash balances only on average (for 30 students in 3 shards, about one split in four has a
+slice of 14 or more, against 10 here), while the machines of a matrix wait for the slowest one. Interleaving (rather than
 N contiguous blocks) also spreads a run of alike submissions, e.g. one section's, over the shards.
 """
 
