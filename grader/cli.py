@@ -16,6 +16,8 @@ payload is written, whatever happened: the payload says it, and the reporter fai
     grade doctor                    what isolation this machine gives, and how to get more
     grade validate [EXERCISE...]    prove each exercise sound (instructor); exit 1 on any failure
     grade batch SUBMISSIONS         grade a whole class into --out (instructor): ``grader.batch``
+    grade merge OUT... --out DIR    join the --out folders of a batch's shards (--shard I/N) into one
+    grade class-workflow            print the GitHub Actions workflow that grades a class on N machines
 """
 
 from __future__ import annotations
@@ -31,8 +33,10 @@ import click
 
 from grader import errors
 from grader.batch.command import batch_options
+from grader.batch.merge_command import merge_options
 from grader.errors import GraderError, UsageProblem
 from grader.formats import registry
+from grader.publish.class_workflow import DEFAULT_SHARDS, MAX_SHARDS
 
 
 class GradeGroup(click.Group):
@@ -201,6 +205,32 @@ def batch_command(ctx, **options):
     from grader.batch.command import run
 
     stop(run_guarded(lambda: run(load_course(ctx), options)))
+
+
+@main.command("merge")
+@merge_options
+@course_option
+@click.pass_context
+def merge_command(ctx, **options):
+    """Join a class's shards (batch --shard I/N) into one folder.
+
+    Refuses shards graded differently, the same shard twice, an interrupted shard and, without
+    --allow-partial, a missing one (instructor)."""
+    from grader.batch.merge_command import run
+
+    stop(run_guarded(lambda: run(load_course(ctx), options)))
+
+
+@main.command("class-workflow")
+@click.option("--shards", type=click.IntRange(1, MAX_SHARDS), default=DEFAULT_SHARDS, show_default=True,
+              help="How many machines (matrix jobs) grade the class.")
+def class_workflow_command(shards):
+    """Print a CI workflow grading a class on N machines.
+
+    GitHub Actions: a matrix of N `grade batch --shard` jobs, then `grade merge` (instructor)."""
+    from grader.publish import class_workflow
+
+    click.echo(class_workflow.workflow(shards), nl=False)
 
 
 def show(*renderables) -> None:

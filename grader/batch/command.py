@@ -15,6 +15,7 @@ from pathlib import Path
 import click
 
 from grader import errors
+from grader.batch.shard import BadShard, Shard
 from grader.errors import UsageProblem
 
 REQUIRE_DEFAULT = "partial"
@@ -63,6 +64,9 @@ def batch_options(function):
                      help="bar: a progress bar and a summary; jsonl: one JSON object per line on stdout; "
                           "quiet: nothing."),
         click.option("--quiet", "-q", is_flag=True, help="Short for --progress quiet."),
+        click.option("--shard", metavar="I/N", default="1/1", show_default=True,
+                     help="Grade only shard I of N (every Nth submission in id order, from the Ith); join the "
+                          "shards' --out folders with `grade merge`."),
     ]
     for option in reversed(options):
         function = option(function)
@@ -73,6 +77,7 @@ def run(course, options: dict) -> errors.GraderError | None:
     """Run the batch; the failure that decides the exit code, or None."""
     from grader.batch import engine, page, progress, tamper
 
+    shard = parse_shard(options["shard"])
     exercises = pick_exercises(course, options["exercises"])
     if not options["submissions"].exists():
         raise UsageProblem(f"no such folder or zip: {options['submissions']}")
@@ -81,7 +86,7 @@ def run(course, options: dict) -> errors.GraderError | None:
         submissions=options["submissions"], out=options["out"], exercises=tuple(exercises),
         jobs=options["jobs"] or os.cpu_count() or 1, resume=options["resume"], deadline=options["deadline"],
         seed=options["seed"], require=None if options["require"] == "none" else options["require"],
-        budget_seconds=options["budget"], template=template)
+        budget_seconds=options["budget"], template=template, shard=shard)
     from grader.seeds import SECRET_ENV, read_secret
 
     if options["seed"] is None and read_secret() is None and any(e.hidden_tests for e in exercises):
@@ -96,6 +101,13 @@ def run(course, options: dict) -> errors.GraderError | None:
                    err=True)
         raise
     return next(filter(None, map(errors.from_report, result.errors)), None)
+
+
+def parse_shard(text: str) -> Shard:
+    try:
+        return Shard.parse(text)
+    except BadShard as error:
+        raise UsageProblem(f"--shard {error}") from None
 
 
 def pick_exercises(course, text: str) -> list:

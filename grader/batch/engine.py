@@ -13,6 +13,10 @@ fingerprint, the deadline and, with ``--template``, what ``tamper`` found (the t
 fingerprint and the changes: a changed template, or a newly changed protected file, re-grades).
 Isolation: a batch refuses to grade below ``require`` (checked by each worker before any student
 code runs, and again on every report).
+
+``--shard I/N`` grades only the shard's slice of the discovered submissions (``shard``); the
+manifest (``manifest``), written when the batch starts and again when it ends, records the slice
+and what every shard of the class must share, for ``grade merge``.
 """
 
 from __future__ import annotations
@@ -24,13 +28,14 @@ import queue
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from grader import __version__
-from grader.batch import discovery, page, progress, summary, tamper, workers
+from grader.batch import class_files, discovery, manifest, progress, summary, tamper, workers
 from grader.batch.outputs import Outputs, file_name
+from grader.batch.shard import Shard
 from grader.errors import CourseError, IsolationTooWeak, SandboxError
 from grader.exercises import Course, Exercise
 from grader.report.model import ExerciseReport, bundle, to_json
@@ -55,6 +60,7 @@ class Settings:
     require: str | None = "partial"
     budget_seconds: float | None = None  # None: ``default_budget``
     template: tamper.Template | None = None  # --template: each bundle gets its ``tampering`` record
+    shard: Shard = Shard()
 
 
 @dataclass
@@ -80,12 +86,6 @@ class Result:
     page: Path | None = None  # summary.html
 
 
-def page_context() -> dict:
-    """What the class summary page says about this batch beyond its reports."""
-    return {"made by": "grade batch", "grader": __version__,
-            "generated": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
-
-
 def default_budget(exercises) -> float:
     return BUDGET_BASE_SECONDS + sum((FAILED_CALLS_BUDGET + 1) * e.limits.wall_seconds for e in exercises)
 
@@ -93,9 +93,15 @@ def default_budget(exercises) -> float:
 def run_batch(course: Course, settings: Settings, reporter) -> Result:
     """Grade every submission in ``settings.submissions``; see the module docstring."""
     secret = read_secret()
-    found = discovery.discover(settings.submissions)
+    discovered = discovery.discover(settings.submissions)
+    found = settings.shard.select(discovered)
     outputs = Outputs(settings.out)
     course_print = course_fingerprint(settings.exercises)
+    description = manifest.describe(
+        course=course_print, exercises=settings.exercises, seed=settings.seed,
+        secret_id=key_id(secret) if secret else None, deadline=settings.deadline,
+        template=settings.template.fingerprint if settings.template else None, shard=settings.shard.as_dict(), class_ids=[entry.id for entry in discovered], ids=[entry.id for entry in found])
+    outputs.write_manifest(description)
     items = []
     for entry in found:
         source = discovery.open_source(entry, settings.deadline)
@@ -108,6 +114,7 @@ def run_batch(course: Course, settings: Settings, reporter) -> Result:
         document = outputs.finished(item.name, item.key) if settings.resume else None
         if document is None:
             pending.append(index)
+            outputs.forget(item.name)
         else:
             item.document, item.resumed = document, True
     reporter.start(len(items), len(items) - len(pending))
@@ -121,9 +128,9 @@ def run_batch(course: Course, settings: Settings, reporter) -> Result:
         reporter.close()
     documents = [item.document for item in items]
     rows = [(i.found.id, i.document) for i in items]
+    written = class_files.write(outputs, settings.exercises, rows, description)
     result = Result(items, summary.summarise(settings.exercises, documents, [i.found.id for i in items]),
-                    outputs.write_gradebook(settings.exercises, rows))
-    result.page = page.write(settings.out, settings.exercises, rows, page_context())
+                    written.gradebook, page=written.page)
     result.errors = [r["error"] for d in documents for r in d["reports"]
                      if r["error"] and r["error"]["kind"] in ("grader", "course")]
     reporter.finish(result.summary, str(settings.out))

@@ -5,6 +5,8 @@ in the same folder, then a rename), so an interrupted batch leaves whole files o
     feedback/<name>.txt    the student's view of it, to hand back (no staff detail)
     gradebook.csv          one row per student, one column per exercise and the total (and
                            ``tampered`` with ``--template``)
+    batch.json             the manifest: what was graded, from what, which shard (``manifest``)
+    summary.html           the class at a glance (``page``)
     .resume/<name>.key     what the report was graded from (``--resume`` compares it)
 
 ``<name>`` is the submission's id made safe as a file name. The gradebook reads only finished
@@ -26,6 +28,7 @@ import re
 import tempfile
 from pathlib import Path
 
+from grader.batch import manifest as batch_manifest
 from grader.report import model
 
 UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]")
@@ -86,6 +89,13 @@ class Outputs:
             write_atomically(self.out / "feedback" / f"{name}.txt", feedback.encode())
         write_atomically(self.key_path(name), key.encode())
 
+    def forget(self, name: str) -> None:
+        """Remove what an earlier batch wrote for this submission (key first), so that a report in
+        ``--out`` for an id this batch grades is always this batch's, even if it is interrupted."""
+        self.key_path(name).unlink(missing_ok=True)
+        self.report_path(name).unlink(missing_ok=True)
+        (self.out / "feedback" / f"{name}.txt").unlink(missing_ok=True)
+
     def finished(self, name: str, key: str) -> dict | None:
         """The report already written for this submission from exactly ``key``, else None."""
         try:
@@ -96,6 +106,9 @@ class Outputs:
             return document
         except (OSError, ValueError, model.ReportInvalid):
             return None
+
+    def write_manifest(self, manifest: dict) -> None:
+        write_atomically(self.out / batch_manifest.NAME, batch_manifest.encode(manifest))
 
     def write_gradebook(self, exercises, rows: list[tuple[str, dict]]) -> Path:
         """``rows``: (submission id, bundle document) in the batch's order."""

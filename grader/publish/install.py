@@ -31,10 +31,12 @@ def wheel_path() -> str:
     return f"{VENDOR}/{wheel.wheel_name()}"
 
 
-def install_commands(venv: str = ".venv", python: str = "python3") -> list[str]:
-    """Shell commands, run from the release's root, that make ``venv`` with torch and the grader."""
+def install_commands(venv: str = ".venv", python: str = "python3", grader: str | None = None) -> list[str]:
+    """Shell commands, run from the release's root, that make ``venv`` with torch and the grader
+    (``grader``: what pip installs it from; default the vendored wheel, ``.`` for the course's own
+    repository)."""
     return [
         f"{python} -m venv {venv}",
         f"{venv}/bin/pip install {torch_requirement()} --index-url {TORCH_CPU_INDEX}",
-        f"{venv}/bin/pip install {wheel_path()}",
+        f"{venv}/bin/pip install {grader or wheel_path()}",
     ]

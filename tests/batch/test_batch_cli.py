@@ -19,7 +19,11 @@ from pathlib import Path
 
 import pytest
 
+from grader.batch.engine import failure_document
+from grader.exercises import load_course
 from grader.report import model
+from grader.report.model import to_json
+from grader.submission import Submission
 
 from ..conftest import EXAMPLES, REPO, SOLUTIONS, run_cli
 from ..helpers import in_a_child
@@ -164,11 +168,19 @@ def test_ctrl_c_keeps_finished_reports_and_leaves_no_process_or_temporary_folder
         (students / f"s{index}" / "dydx.py").write_text(source)
     temporary, out = tmp_path / "tmp", tmp_path / "out"
     temporary.mkdir()
+    stale = failure_document([Submission(load_course(course_copy).resolve("exercise1"), "s5")], "from an earlier "
+                             "batch", "submission", None, None)
+    (out / "reports").mkdir(parents=True)
+    (out / "reports" / "s5.json").write_text(to_json(stale))  # never graded by the batch interrupted below
     env = {**os.environ, "TMPDIR": str(temporary)}
     command = [sys.executable, "-m", "grader", "batch", str(students), "--course", str(course_copy),
                "--out", str(out), "--jobs", "1", "--progress", "jsonl"]
     outcome = in_a_child(lambda: leftovers_after_interrupting(command, env, '"event": "graded"', how))
     assert outcome["code"] == 130
+    assert not (out / "reports" / "s5.json").exists()  # an earlier batch's report is not taken for this one's
+    assert json.loads((out / "batch.json").read_text())["finished"] is None
+    merged = run_cli("merge", str(out), "--out", str(tmp_path / "merged"), "--course", str(course_copy))
+    assert merged.returncode == 2 and "was interrupted" in merged.stderr and "'s5'" in merged.stderr, merged.stderr
     assert outcome["left"] == []
     assert list(temporary.iterdir()) == []
     finished = sorted((out / "reports").glob("*.json"))
