@@ -58,6 +58,8 @@ def test_three_shards_merge_into_what_one_batch_writes(tmp_path, course, shards)
     assert written["kind"] == "merge" and written["ids"] == sorted(CLASS)
     assert written["merged"]["count"] == 3 and written["merged"]["missing"] == []
     assert [s["index"] for s in written["merged"]["shards"]] == [1, 2, 3]
+    page = (tmp_path / "merged" / "summary.html").read_text()
+    assert "made by: grade merge" in page and "shards: 3 of 3 merged" in page and "=frank" in page
 
 
 def test_one_unsharded_batch_merges_into_a_copy(tmp_path, course):
@@ -71,6 +73,7 @@ def test_one_unsharded_batch_merges_into_a_copy(tmp_path, course):
     ("secret", "0123456789abcdef", "course secret"), ("deadline", "2026-12-01T23:59:00+00:00", "deadline"),
     ("exercises", ["exercise1", "exercise8"], "exercises"),
     ("class", {"submissions": 7, "digest": manifest.class_digest([*CLASS, "mallory"])}, "class list"),
+    ("template", "ab" * 32, "student release"),
 ])
 def test_a_shard_graded_differently_is_refused_naming_it_and_what_differs(tmp_path, course, shards, key, value,
                                                                            named):
