@@ -41,7 +41,7 @@ def workflow(shards: int = DEFAULT_SHARDS, python_version: str | None = None) ->
     if not 1 <= shards <= MAX_SHARDS:
         raise ValueError(f"shards must lie in 1..{MAX_SHARDS}")
     python_version = python_version or f"{sys.version_info.major}.{sys.version_info.minor}"
-    install = "\n".join(f"          {command}" for command in install_commands(python="python", grader="."))
+    install = "\n".join(f"          {command}" for command in install_commands(python="python", grader="'.[instructor]'"))
     setup = f"""\
       - uses: {ACTIONS['checkout']}
       - uses: {ACTIONS['python']}
@@ -63,7 +63,7 @@ def workflow(shards: int = DEFAULT_SHARDS, python_version: str | None = None) ->
 #   archive: a zip holding the class (one folder, git clone or zip per student at its top level),
 #     attached as `submissions.zip` to a release of this repository (input `release`: its tag).
 # The course secret: the repository secret GRADER_SECRET, passed only to the grading step.
-# The result: the artifact `grades` (reports, feedback, gradebook.csv, batch.json).
+# The result: the artifact `grades` (reports, feedback, gradebook.csv, summary.html, batch.json).
 name: Grade the class
 'on':
   workflow_dispatch:

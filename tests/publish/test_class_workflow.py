@@ -54,7 +54,7 @@ def test_the_workflow_grades_in_an_n_job_matrix_then_merges_whatever_finished(sh
     assert holding == ["Grade this shard"] and class_workflow.workflow(shards).count("GRADER_SECRET }}") == 1
     for job in ("grade", "merge"):
         install = step(document, job, "Install torch (CPU build) and the grader")["run"]
-        assert f"{torch_requirement()} --index-url {TORCH_CPU_INDEX}" in install and "pip install .\n" in install
+        assert f"{torch_requirement()} --index-url {TORCH_CPU_INDEX}" in install and "pip install '.[instructor]'\n" in install
 
 
 def test_the_command_prints_it():
