@@ -23,7 +23,8 @@ compared byte for byte. An **added** file counts only where it changes what test
 do (``counts_when_added``): a test or configuration file pytest reads (anywhere), an interpreter
 hook (``sitecustomize.py``, ``usercustomize.py``, ``*.pth``), anything under ``.github/`` or
 ``vendor/``, an importable module (``.py``, ``.pyc``, ``.so``, ``.pyd``) in an exercise's folder
-or at the root, where it would shadow ``torch`` or the harness. Another added file (notes, a
+or at the root, or a package at the root (its ``__init__.py``), where it would shadow ``torch`` or
+the harness. Another added file (notes, a
 scratch folder) is not tampering. ``__pycache__/`` is never looked at, nor ``.venv/`` except in a
 git clone: there it was committed, and the workflow's ``python -m venv .venv`` would reuse it, so
 it counts as one added path, ``.venv/``.
@@ -196,4 +197,5 @@ def counts_when_added(path: str, committed: bool) -> bool:
     if suffix == ".py" and (name.startswith("test_") or name.endswith("_test.py")):
         return True
     in_exercise = len(parts) >= 3 and parts[0] == "exercises"
-    return suffix in IMPORTABLE and (in_exercise or len(parts) == 1)
+    root_package = len(parts) == 2 and name == "__init__.py"  # a package at the root shadows as a module does
+    return suffix in IMPORTABLE and (in_exercise or len(parts) == 1 or root_package)

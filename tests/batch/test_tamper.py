@@ -94,6 +94,7 @@ CHANGES = {
                            [("exercises/exercise1/torch.py", "added")]),
     "shadowing torch package": (lambda s: write(s / "exercises/exercise1/torch/__init__.py"),
                                 [("exercises/exercise1/torch/__init__.py", "added")]),
+    "shadowing torch package at the root": (lambda s: write(s / "torch/__init__.py"), [("torch/__init__.py", "added")]),
     "pytest.ini and a .pth": (lambda s: (write(s / "pytest.ini"), write(s / "exercises/x.pth")),
                               [("exercises/x.pth", "added"), ("pytest.ini", "added")]),
     "sitecustomize anywhere": (lambda s: write(s / "lib/sitecustomize.py"), [("lib/sitecustomize.py", "added")]),
