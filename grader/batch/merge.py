@@ -2,9 +2,9 @@
 
 Trusted process; it grades nothing. Each folder must be a batch's output (its ``batch.json``,
 ``manifest``). The shards must agree on everything ``manifest.SHARED`` names (grader version,
-course, exercises, seed, course secret, deadline, class list) and on their number, and the course
-the merge runs with must be the one they were graded with (its exercises give the gradebook its
-columns and points). Each refusal is one line naming the folder and what differs; refused too:
+course, exercises, seed, course secret, deadline, student release, class list) and on their number,
+and the course the merge runs with must be the one they were graded with (its exercises give the
+gradebook its columns and points). Each refusal is one line naming the folder and what differs; refused too:
 the same shard twice, a merge given as a shard, a shard whose batch was interrupted (an id of its
 slice without a finished, schema-valid report: the line lists them) and, unless ``allow_partial``,
 a set that lacks shards (the line names them).
