@@ -42,6 +42,9 @@ GIT_TIMEOUT_SECONDS = 30
 GIT_BATCH_BYTES = 32 << 20  # blobs read by one git process at most
 GIT_ENV = {"GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull, "GIT_TERMINAL_PROMPT": "0",
            "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}
+# Files by which a repository takes objects or refs from another one: a submission's must not.
+BORROWING = ("commondir", "objects/info/alternates", "objects/info/http-alternates")
+MAX_GIT_ENTRIES = 200_000  # files and folders looked at in a submission's .git before giving up
 
 
 @dataclass(frozen=True)
@@ -80,7 +83,7 @@ def entries(folder: Path):
             if path.name.endswith(CLASSROOM_SUFFIX) and not (path / ".git").exists():
                 yield from entries(path)
             else:
-                yield Found(path.name, path, "git" if (path / ".git").is_dir() else "folder")
+                yield Found(path.name, path, "git" if os.path.lexists(path / ".git") else "folder")
         elif path.is_file() and not path.is_symlink() and path.suffix.lower() == ".zip":
             yield Found(path.stem, path, "zip")
 
@@ -227,8 +230,10 @@ class GitSource:
     def __init__(self, root: Path, deadline: datetime | None):
         self.root = root
         self.commit = None
-        self.problem = None
+        self.problem = own_repository_problem(root / ".git")
         self.blobs: dict[str, tuple[str, str]] = {}  # path -> (mode, object id)
+        if self.problem:
+            return
         try:
             if deadline is None:
                 self.commit = self.git("rev-list", "-1", "HEAD").decode().strip() or None
@@ -253,7 +258,7 @@ class GitSource:
         stdin = {"input": given} if given is not None else {"stdin": subprocess.DEVNULL}
         try:
             done = subprocess.run(command, capture_output=True, timeout=GIT_TIMEOUT_SECONDS,
-                                  env={**os.environ, **GIT_ENV}, **stdin)
+                                  env=git_environment(), **stdin)
         except FileNotFoundError:
             raise UsageProblem("git is needed to read the git clones among SUBMISSIONS; install it") from None
         except subprocess.TimeoutExpired:
@@ -318,6 +323,37 @@ class GitSource:
             blobs[path] = bytes(output[at + end + 1:at + end + 1 + size])
             at += end + 1 + size + 1
         return blobs
+
+
+def own_repository_problem(git_dir: Path) -> str | None:
+    """Why ``git_dir`` is not a repository of the submission's own, or None.
+
+    A class handed in as uploads holds each ``.git`` as the student made it. One that is a link
+    or a gitfile, names a ``commondir`` or alternates, or holds a symbolic link, could take its
+    commit, refs or objects from a classmate's repository beside it; git never makes such a
+    ``.git`` in a plain clone."""
+    advice = "hand in a plain clone of your repository"
+    if git_dir.is_symlink() or not git_dir.is_dir():
+        return f"its .git is a link or a file pointing elsewhere, not a repository of its own; {advice}"
+    borrowed = [name for name in BORROWING if os.path.lexists(git_dir / name)]
+    if borrowed:
+        return f"its repository takes objects or refs from another one ({borrowed[0]}); {advice}"
+    count = 0
+    for folder, dirs, files in os.walk(git_dir):
+        count += len(dirs) + len(files)
+        if count > MAX_GIT_ENTRIES:
+            return f"its .git holds more than {MAX_GIT_ENTRIES} files and folders; {advice}"
+        for name in (*dirs, *files):
+            if os.path.islink(os.path.join(folder, name)):
+                linked = Path(folder, name).relative_to(git_dir).as_posix()
+                return f"its .git holds a symbolic link ({linked}), which may lead into another repository; {advice}"
+    return None
+
+
+def git_environment() -> dict[str, str]:
+    """This process's environment without git's own variables (``GIT_DIR``, ``GIT_OBJECT_DIRECTORY``,
+    ``GIT_ALTERNATE_OBJECT_DIRECTORIES``, ... would point git elsewhere), plus ``GIT_ENV``."""
+    return {**{k: v for k, v in os.environ.items() if not k.startswith("GIT_")}, **GIT_ENV}
 
 
 def as_bytes(content: bytes | str) -> bytes | None:

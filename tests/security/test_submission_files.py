@@ -115,3 +115,108 @@ def test_graded_through_a_link_the_report_holds_no_line_of_the_target(grader1, o
         assert report.error and report.error["kind"] == "submission"
         assert "hunter2" not in text
         assert json.loads(text)["submission"]["files"] == {"dydx.py": None}
+
+
+# ------------------------------------------------- a repository borrowed from another submission
+# A class handed in as uploads (an LMS export unpacked by the instructor) holds each student's
+# `.git` as the student made it. A submission whose repository reaches into a classmate's (a
+# `.git` that is a link, a gitfile, `commondir`, `objects/info/alternates`, or links inside
+# `.git`) must not be graded from the classmate's commit.
+
+def git(folder, *args):
+    import subprocess
+
+    env = {**os.environ, "GIT_AUTHOR_NAME": "s", "GIT_AUTHOR_EMAIL": "s@example.org",
+           "GIT_COMMITTER_NAME": "s", "GIT_COMMITTER_EMAIL": "s@example.org"}
+    return subprocess.run(["git", "-C", str(folder), *args], check=True, capture_output=True, text=True,
+                          env=env).stdout.strip()
+
+
+def classmate_repository(root):
+    """``root/alice``: a clone whose last commit holds the reference solution."""
+    alice = root / "alice"
+    git(root, "init", "-q", str(alice))
+    (alice / "exercises" / "exercise1").mkdir(parents=True)
+    (alice / "exercises" / "exercise1" / "dydx.py").write_bytes((SOLUTIONS / "exercise1.py").read_bytes())
+    git(alice, "add", "-A")
+    git(alice, "commit", "-qm", "done")
+    return alice
+
+
+def own_repository(root, name="mallory"):
+    """``root/<name>``: a repository of the student's own, with the stub's wrong answer committed."""
+    mine = root / name
+    git(root, "init", "-q", str(mine))
+    (mine / "exercises" / "exercise1").mkdir(parents=True)
+    (mine / "exercises" / "exercise1" / "dydx.py").write_text("def dydx(f, x0):\n    return 0.0\n")
+    git(mine, "add", "-A")
+    git(mine, "commit", "-qm", "mine")
+    return mine
+
+
+def dot_git_is_a_link(root):
+    mine = root / "mallory"
+    (mine / "exercises" / "exercise1").mkdir(parents=True)
+    (mine / ".git").symlink_to("../alice/.git")
+
+
+def dot_git_is_a_gitfile(root):
+    mine = root / "mallory"
+    (mine / "exercises" / "exercise1").mkdir(parents=True)
+    (mine / ".git").write_text(f"gitdir: {root / 'alice' / '.git'}\n")
+
+
+def common_dir(root):
+    mine = own_repository(root)
+    (mine / ".git" / "commondir").write_text("../../alice/.git\n")
+
+
+def alternates(root):
+    mine = own_repository(root)
+    alice_head = git(root / "alice", "rev-parse", "HEAD")
+    (mine / ".git" / "objects" / "info" / "alternates").write_text(str(root / "alice" / ".git" / "objects") + "\n")
+    (mine / ".git" / "refs" / "heads" / "main").write_text(alice_head + "\n")
+    (mine / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
+
+
+def linked_refs_and_objects(root):
+    mine = own_repository(root)
+    for part in ("objects", "refs"):
+        import shutil
+
+        shutil.rmtree(mine / ".git" / part)
+        (mine / ".git" / part).symlink_to(root / "alice" / ".git" / part)
+    (mine / ".git" / "HEAD").write_text(f"ref: {git(root / 'alice', 'symbolic-ref', 'HEAD')}\n")
+
+
+@pytest.mark.parametrize("borrow", [dot_git_is_a_link, dot_git_is_a_gitfile, common_dir, alternates,
+                                    linked_refs_and_objects])
+def test_a_repository_that_reaches_into_a_classmates_is_not_graded_from_it(course, tmp_path, borrow):
+    from grader.batch.discovery import discover, read_submission
+
+    root = tmp_path / "class"
+    root.mkdir()
+    classmate_repository(root)
+    borrow(root)
+    found = {f.id: f for f in discover(root)}
+    submission = read_submission(found["mallory"], [course.resolve("exercise1")], None)[0]
+    alice_work = (SOLUTIONS / "exercise1.py").read_bytes()
+    assert submission.files.get("dydx.py") != alice_work, "graded from the classmate's repository"
+    assert submission.commit != git(root / "alice", "rev-parse", "HEAD")
+    assert "hand in a plain clone" in submission.problem
+
+
+def test_git_variables_of_the_graders_environment_do_not_point_git_elsewhere(course, tmp_path, monkeypatch):
+    """An instructor running the batch from a git hook or alias has GIT_DIR and friends set."""
+    from grader.batch.discovery import discover, read_submission
+
+    root = tmp_path / "class"
+    root.mkdir()
+    alice = classmate_repository(root)
+    own_repository(root)
+    monkeypatch.setenv("GIT_DIR", str(alice / ".git"))
+    monkeypatch.setenv("GIT_COMMON_DIR", str(alice / ".git"))
+    monkeypatch.setenv("GIT_OBJECT_DIRECTORY", str(alice / ".git" / "objects"))
+    found = {f.id: f for f in discover(root)}
+    submission = read_submission(found["mallory"], [course.resolve("exercise1")], None)[0]
+    assert submission.files["dydx.py"] == b"def dydx(f, x0):\n    return 0.0\n"
