@@ -246,7 +246,11 @@ class GitSource:
         except GitFailed as failure:
             self.problem = f"the git repository cannot be read ({failure}); clone it again"
             return
-        for line in filter(None, listing.split(b"\0")):
+        entries = listing.split(b"\0")
+        if len(entries) > MAX_ENTRIES:
+            self.problem = f"its commit holds more than {MAX_ENTRIES} files; commit fewer"
+            return
+        for line in filter(None, entries):
             meta, _, path = line.partition(b"\t")
             mode, kind, oid = meta.decode().split()
             if kind == "blob":

@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 
 import pytest
 
+from grader.batch import discovery
 from grader.batch.discovery import discover, read_submission
 from grader.errors import UsageProblem
 from grader.submission import MAX_FILE_BYTES
@@ -214,3 +215,14 @@ def test_a_zip_export_in_memory_matches_the_folder_reading(course, tmp_path):
     (tmp_path / "s.zip").write_bytes(buffer.getvalue())
     submission = one(course, discover(tmp_path)[0])
     assert submission.problem is None and submission.files["dydx.py"] == CORRECT
+
+
+def test_a_commit_with_too_many_files_gets_a_reason_not_a_huge_listing(course, clone, monkeypatch):
+    root, repo, _, _ = clone
+    for index in range(12):
+        write(repo / "notes" / f"n{index}.txt", b"x")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "many")
+    monkeypatch.setattr(discovery, "MAX_ENTRIES", 10)
+    submission = one(course, discover(root)[0])
+    assert "more than 10 files" in submission.problem and not submission.files
