@@ -191,6 +191,10 @@ def test_as_number_and_as_tensor_entries(zygote):
                    entry="tensor")
     assert outcome.status == "ok" and outcome.value.tolist() == [2.0, 2.0]
     assert not outcome.value.requires_grad
+    outcome = call(zygote, "import numpy\ndef run():\n    return numpy.arange(3, dtype='>f8')\n", entry="tensor")
+    assert outcome.status == "ok" and outcome.value.tolist() == [0.0, 1.0, 2.0]
+    outcome = call(zygote, "import numpy\ndef run():\n    return numpy.array(['1'])\n", entry="tensor")
+    assert outcome.status == "raised" and "expected a torch.Tensor" in outcome.error["message"]
 
 
 def test_warnings_travel_as_strings(zygote):
