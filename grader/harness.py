@@ -71,15 +71,16 @@ def as_number(value):
     raise NotPlainData(f"returned a {describe_type(value)}, expected a Python float")
 
 
-def as_tensor(value):
+def as_tensor(value, allow_numpy: bool = True):
     """A student's tensor answer as a plain, detached CPU tensor; refuses subclasses.
 
     An exact numpy array of floats or integers (what numpy code returns) is taken as the tensor
-    it holds, copied in native byte order: numpy's types are built in and cannot be patched."""
+    it holds, copied in native byte order: numpy's types are built in and cannot be patched.
+    ``allow_numpy=False`` where only a tensor works (what autograd itself would receive)."""
     import torch
 
     numpy = sys.modules.get("numpy")
-    if numpy is not None and type(value) is numpy.ndarray and value.dtype.kind in "fi" and value.dtype.itemsize <= 8:
+    if allow_numpy and numpy is not None and type(value) is numpy.ndarray and value.dtype.kind in "fi" and value.dtype.itemsize <= 8:
         return torch.from_numpy(value.astype(value.dtype.newbyteorder("="), copy=True))
     if type(value) is not torch.Tensor:
         raise NotPlainData(f"returned a {describe_type(value)}, expected a torch.Tensor")

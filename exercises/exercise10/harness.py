@@ -60,7 +60,7 @@ def gradients(returned) -> tuple[int, list]:
     kept = []
     for item in items[:MAX_RETURNED]:
         try:
-            kept.append(None if item is None else as_tensor(item))
+            kept.append(None if item is None else as_tensor(item, allow_numpy=False))  # autograd takes tensors
         except NotPlainData as error:
             raise NotPlainData(f"backward returned a gradient that is not a tensor: {error}") from None
     return len(items), kept
