@@ -94,6 +94,19 @@ def test_the_page_names_who_needs_attention_and_the_shares_of_hints(course, clas
     assert "grader: 0.1.0" in text and "strong" in text
 
 
+def test_with_a_template_the_page_counts_changed_and_uncompared_submissions(course, class_rows):
+    exercises = [course.resolve("exercise1"), course.resolve("exercise8")]
+    for _, document in class_rows[:2]:
+        document["tampering"] = {"template": "0" * 64, "changes": []}
+    class_rows[2][1]["tampering"] = {"template": "0" * 64, "changes": [], "problem": "no root"}
+    many = [{"path": f"tests/test_{i}.py", "change": "added"} for i in range(page.MAX_CHANGES + 3)]
+    class_rows[3][1]["tampering"] = {"template": "0" * 64, "changes": many, "unlisted": 7}
+    text = " ".join(Markup(page.render(exercises, class_rows, CONTEXT)).text)
+    assert "1 of 5 submissions changed protected files" in text
+    assert "1 could not be compared" in text
+    assert f"{page.MAX_CHANGES + 3 + 7} protected file(s) changed" in text and "and 10 more" in text
+
+
 def test_one_real_image_per_exercise_and_the_same_page_for_the_same_class(course, class_rows):
     image = pytest.importorskip("PIL.Image")
     exercises = [course.resolve("exercise1"), course.resolve("exercise8")]
