@@ -96,6 +96,11 @@ EXCEPTION_HINTS: list[ExceptionRule] = [
      "A .grad you read was None. .grad is only filled for leaf tensors created with "
      "requires_grad=True, after backward(): calling .double(), .to() or any operation after "
      "requires_grad=True makes a new, non-leaf tensor whose .grad stays None."),
+    ExceptionRule((("ModuleNotFoundError: No module named",),),
+     "Your file imports a module that is not there where it is graded: your file is graded on its "
+     "own, without the other files beside it, with torch, numpy and Python's standard library "
+     "installed. Put helper code of your own into this file, and use no other libraries.",
+     start=True),
 ]
 
 NONFINITE_HINT = (

@@ -55,5 +55,6 @@ and reports the points to GitHub Classroom. Everything in this repository, that 
 checks included, is yours to change, so neither your local run nor the Classroom points are the
 final word: the grade that counts is your instructor's re-grade of your exercise files, with the
 instructor's own copy of the checks (hidden ones included). Only your exercise files are read
-then; anything else you change is ignored.
+then; anything else you change is ignored. Each file is graded on its own, with torch, numpy and
+Python's standard library: keep your helper code in that file, not in a module beside it.
 """
