@@ -100,7 +100,8 @@ def run_batch(course: Course, settings: Settings, reporter) -> Result:
     description = manifest.describe(
         course=course_print, exercises=settings.exercises, seed=settings.seed,
         secret_id=key_id(secret) if secret else None, deadline=settings.deadline,
-        template=settings.template.fingerprint if settings.template else None, shard=settings.shard.as_dict(), class_ids=[entry.id for entry in discovered], ids=[entry.id for entry in found])
+        template=settings.template.fingerprint if settings.template else None, shard=settings.shard.as_dict(),
+        class_ids=[entry.id for entry in discovered], ids=[entry.id for entry in found])
     outputs.write_manifest(description)
     items = []
     for entry in found:

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import threading
 
 import pytest
 
+from grader.batch.discovery import discover, read_submission
 from grader.report import model
 from grader.submission import MAX_FILE_BYTES, load_submission
 
+from ..batch.test_discovery import git
 from ..conftest import SOLUTIONS
 
 SECRET_LINE = "hunter2 = 1  # a first line only the grader's machine holds\n"
@@ -123,15 +126,6 @@ def test_graded_through_a_link_the_report_holds_no_line_of_the_target(grader1, o
 # `.git` that is a link, a gitfile, `commondir`, `objects/info/alternates`, or links inside
 # `.git`) must not be graded from the classmate's commit.
 
-def git(folder, *args):
-    import subprocess
-
-    env = {**os.environ, "GIT_AUTHOR_NAME": "s", "GIT_AUTHOR_EMAIL": "s@example.org",
-           "GIT_COMMITTER_NAME": "s", "GIT_COMMITTER_EMAIL": "s@example.org"}
-    return subprocess.run(["git", "-C", str(folder), *args], check=True, capture_output=True, text=True,
-                          env=env).stdout.strip()
-
-
 def classmate_repository(root):
     """``root/alice``: a clone whose last commit holds the reference solution."""
     alice = root / "alice"
@@ -182,8 +176,6 @@ def alternates(root):
 def linked_refs_and_objects(root):
     mine = own_repository(root)
     for part in ("objects", "refs"):
-        import shutil
-
         shutil.rmtree(mine / ".git" / part)
         (mine / ".git" / part).symlink_to(root / "alice" / ".git" / part)
     (mine / ".git" / "HEAD").write_text(f"ref: {git(root / 'alice', 'symbolic-ref', 'HEAD')}\n")
@@ -192,8 +184,6 @@ def linked_refs_and_objects(root):
 @pytest.mark.parametrize("borrow", [dot_git_is_a_link, dot_git_is_a_gitfile, common_dir, alternates,
                                     linked_refs_and_objects])
 def test_a_repository_that_reaches_into_a_classmates_is_not_graded_from_it(course, tmp_path, borrow):
-    from grader.batch.discovery import discover, read_submission
-
     root = tmp_path / "class"
     root.mkdir()
     classmate_repository(root)
@@ -208,8 +198,6 @@ def test_a_repository_that_reaches_into_a_classmates_is_not_graded_from_it(cours
 
 def test_git_variables_of_the_graders_environment_do_not_point_git_elsewhere(course, tmp_path, monkeypatch):
     """An instructor running the batch from a git hook or alias has GIT_DIR and friends set."""
-    from grader.batch.discovery import discover, read_submission
-
     root = tmp_path / "class"
     root.mkdir()
     alice = classmate_repository(root)
